@@ -1,0 +1,305 @@
+//! [`Client`] and its configuration ([`ClientBuilder`]): base URL, bearer
+//! token, timeouts, user agent, or the caller's own `reqwest::Client`.
+
+use std::{fmt, time::Duration};
+
+use reqwest::header::HeaderValue;
+
+use crate::{
+    generated,
+    hooks::{self, Hooks},
+    validate::Checker,
+    Backend, Error,
+};
+
+/// The production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.alpha.openscaler.net";
+
+/// The User-Agent this crate sends: `openscaler-rust/<version>`.
+pub const USER_AGENT: &str = concat!("openscaler-rust/", env!("CARGO_PKG_VERSION"));
+
+/// Default time allowed to open a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Default time allowed for one request, from sending to the end of the answer.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Environment variable holding the bearer token.
+pub const ENV_TOKEN: &str = "OPENSCALER_TOKEN";
+/// Environment variable holding the base URL.
+pub const ENV_BASE_URL: &str = "OPENSCALER_BASE_URL";
+/// Environment variable holding the per-request timeout, in seconds.
+pub const ENV_TIMEOUT_SECS: &str = "OPENSCALER_TIMEOUT_SECS";
+
+/// A client for the OpenScaler API.
+///
+/// Cheap to clone: clones share one connection pool. Make one and keep it.
+///
+/// # Examples
+///
+/// ```no_run
+/// use openscaler::{Backend, BalancingMethod, Client, Mode, Servers};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = Client::from_env()?; // OPENSCALER_TOKEN, ...
+/// let backend = Backend::named("api-backend")
+///     .mode(Mode::Http)
+///     .balancing_method(BalancingMethod::RoundRobin)
+///     .port(8080)
+///     .servers(Servers::computers(["23", "24"]))
+///     .build()?;
+/// let updated = client.update_backend("42", "my-backend", backend).await?;
+/// println!("{} now has {:?}", updated.name, updated.servers);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Client {
+    generated: generated::Client,
+}
+
+impl Client {
+    /// A builder to configure a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from the environment: `OPENSCALER_TOKEN`
+    /// (required), `OPENSCALER_BASE_URL` and `OPENSCALER_TIMEOUT_SECS`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) when the token is
+    /// missing or a variable holds a value that cannot be used.
+    pub fn from_env() -> Result<Self, Error> {
+        ClientBuilder::from_env().build()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.generated.baseurl
+    }
+
+    /// The generated client underneath, for operations this layer does not
+    /// wrap. Requests made through it get the same token and pipeline, but
+    /// no input checks.
+    pub fn generated(&self) -> &generated::Client {
+        &self.generated
+    }
+
+    /// Update a Backend: replaces the configuration of the backend
+    /// `backend_name` on the load balancer `lb_id` with `backend`, and
+    /// returns the configuration the API now holds.
+    ///
+    /// Sends `PUT /v1/lbs/{lb_id}/backends/{backend_name}`. Both path values
+    /// are percent-encoded and stay one path segment each.
+    ///
+    /// # Errors
+    ///
+    /// - [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), with
+    ///   nothing sent, when [`Backend::validate`] finds problems or a path
+    ///   value is empty, `.` or `..`;
+    /// - [`ErrorKind::Status`](crate::ErrorKind::Status) when the API
+    ///   answers with an error, carrying its status and message;
+    /// - [`ErrorKind::Transport`](crate::ErrorKind::Transport) and
+    ///   [`ErrorKind::InvalidResponse`](crate::ErrorKind::InvalidResponse)
+    ///   when no usable answer arrives.
+    pub async fn update_backend(
+        &self,
+        lb_id: &str,
+        backend_name: &str,
+        backend: Backend,
+    ) -> Result<Backend, Error> {
+        let mut checker = Checker::default();
+        checker.path_segment("lb_id", lb_id);
+        checker.path_segment("backend_name", backend_name);
+        checker.backend(&backend);
+        checker.finish()?;
+
+        let call = self
+            .generated
+            .update_backend()
+            .lb_id(lb_id)
+            .backend_name(backend_name)
+            .body(backend)
+            .send();
+        match hooks::recorded(call).await {
+            (Ok(response), _) => Ok(response.into_inner()),
+            (Err(error), record) => Err(Error::from_generated(error, record).await),
+        }
+    }
+}
+
+/// Configuration for a [`Client`].
+///
+/// Setters take and return the builder; a setter's problem is kept and
+/// reported by [`build`](Self::build).
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let client = openscaler::Client::builder()
+///     .token("my-token")
+///     .timeout(Duration::from_secs(5))
+///     .build()?;
+/// assert_eq!(client.base_url(), "https://api.alpha.openscaler.net");
+/// # Ok::<(), openscaler::Error>(())
+/// ```
+#[derive(Default)]
+#[must_use = "a builder does nothing until `build()`"]
+pub struct ClientBuilder {
+    base_url: Option<String>,
+    token: Option<String>,
+    connect_timeout: Option<Duration>,
+    timeout: Option<Duration>,
+    http_client: Option<reqwest::Client>,
+    problem: Option<Error>,
+}
+
+impl ClientBuilder {
+    /// A builder holding what the environment sets: `OPENSCALER_TOKEN`,
+    /// `OPENSCALER_BASE_URL`, `OPENSCALER_TIMEOUT_SECS` (a positive number of
+    /// seconds, fractions allowed). Unset variables leave the defaults; later
+    /// setters override.
+    pub fn from_env() -> Self {
+        let mut builder = ClientBuilder::default();
+        if let Some(token) = env_var(ENV_TOKEN) {
+            builder = builder.token(token);
+        }
+        if let Some(url) = env_var(ENV_BASE_URL) {
+            builder = builder.base_url(url);
+        }
+        if let Some(secs) = env_var(ENV_TIMEOUT_SECS) {
+            match secs
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(|s| Duration::try_from_secs_f64(s).ok())
+            {
+                Some(timeout) if !timeout.is_zero() => builder = builder.timeout(timeout),
+                _ => {
+                    builder.problem.get_or_insert(Error::config(format!(
+                        "{ENV_TIMEOUT_SECS}: {secs:?} is not a positive number of seconds"
+                    )));
+                }
+            }
+        }
+        builder
+    }
+
+    /// The API's base URL: scheme, host, optional port and path prefix.
+    /// Default: [`DEFAULT_BASE_URL`].
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The bearer token, sent as `Authorization: Bearer <token>`.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// Time allowed to open a connection. Default:
+    /// [`DEFAULT_CONNECT_TIMEOUT`]. Ignored with [`http_client`](Self::http_client).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Time allowed for one request, from sending to the end of the answer.
+    /// Default: [`DEFAULT_TIMEOUT`]. Ignored with [`http_client`](Self::http_client).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sends through the caller's own `reqwest::Client` (its timeouts, proxy,
+    /// TLS and User-Agent) instead of one this builder makes.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Makes the client.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) when no token was
+    /// given, the token cannot be sent in a header, the base URL is not an
+    /// `http` or `https` URL, or an environment variable was unusable.
+    pub fn build(self) -> Result<Client, Error> {
+        if let Some(problem) = self.problem {
+            return Err(problem);
+        }
+        let base_url = normalize_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let token = self.token.ok_or_else(|| {
+            Error::config(format!(
+                "no bearer token: call ClientBuilder::token or set {ENV_TOKEN}"
+            ))
+        })?;
+        if token.trim().is_empty() {
+            return Err(Error::config("token: the bearer token is empty"));
+        }
+        // The error would quote the value; say only where it is wrong.
+        let mut authorization = HeaderValue::try_from(format!("Bearer {token}")).map_err(|_| {
+            Error::config(
+                "token: the bearer token holds characters that cannot be sent in a header",
+            )
+        })?;
+        authorization.set_sensitive(true);
+
+        let http = match self.http_client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .user_agent(USER_AGENT)
+                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
+                .build()
+                .map_err(|e| Error::config("cannot make the HTTP client").with_source(e))?,
+        };
+        Ok(Client {
+            generated: generated::Client::new_with_client(&base_url, http, Hooks { authorization }),
+        })
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("http_client", &self.http_client.is_some())
+            .field("problem", &self.problem)
+            .finish()
+    }
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Checks the base URL and drops a trailing `/` (the generated client appends
+/// `/v1/...`).
+fn normalize_base_url(url: &str) -> Result<String, Error> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| Error::config(format!("base_url: {url:?} is not a URL ({e})")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(Error::config(format!(
+            "base_url: {url:?} must start with http:// or https://"
+        )));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(Error::config(format!(
+            "base_url: {url:?} must not have a query or fragment"
+        )));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Error::config(
+            "base_url: credentials in the URL are not allowed; use the token",
+        ));
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}

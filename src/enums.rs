@@ -1,0 +1,174 @@
+//! The spec's string enums, as open Rust enums.
+//!
+//! Each enum has a variant per value in `openapi.yaml` and an `Unknown`
+//! variant that keeps, verbatim, a value this version of the crate does not
+//! know. A response carrying a value the API added later therefore still
+//! parses, and sending that `Backend` back sends the value unchanged. typify
+//! generates closed enums only, so `build.rs` swaps these in.
+
+use std::{fmt, str::FromStr};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+macro_rules! open_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+            /// A value this version of the crate does not know, kept as
+            /// received so that it is sent back unchanged.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// The wire values this version knows, in the spec's order.
+            pub const KNOWN: &'static [&'static str] = &[$($wire),+];
+
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $wire, )+
+                    Self::Unknown(other) => other,
+                }
+            }
+
+            /// Whether this is a value this version of the crate knows.
+            pub fn is_known(&self) -> bool {
+                !matches!(self, Self::Unknown(_))
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                match value {
+                    $( $wire => Self::$variant, )+
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(value: String) -> Self {
+                match Self::from(value.as_str()) {
+                    Self::Unknown(_) => Self::Unknown(value),
+                    known => known,
+                }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = std::convert::Infallible;
+
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                String::deserialize(deserializer).map(Self::from)
+            }
+        }
+    };
+}
+
+open_enum! {
+    /// Protocol mode (`mode`).
+    Mode {
+        /// `"http"`: the load balancer speaks HTTP to the servers.
+        Http = "http",
+        /// `"tcp"`: the load balancer forwards TCP streams.
+        Tcp = "tcp",
+    }
+}
+
+open_enum! {
+    /// Load balancing algorithm (`balancing_method`).
+    BalancingMethod {
+        /// `"roundrobin"`: each server in turn.
+        RoundRobin = "roundrobin",
+        /// `"leastconn"`: the server with the fewest connections.
+        LeastConn = "leastconn",
+        /// `"first"`: the first server with a free connection slot.
+        First = "first",
+    }
+}
+
+open_enum! {
+    /// PROXY protocol version sent to the servers (`options.proxy_protocol`).
+    ProxyProtocol {
+        /// `"v1"`: the text form.
+        V1 = "v1",
+        /// `"v2"`: the binary form.
+        V2 = "v2",
+    }
+}
+
+open_enum! {
+    /// How a sticky session is recorded (`options.sticky_session.type`).
+    StickySessionType {
+        /// `"cookie"`: in a cookie.
+        Cookie = "cookie",
+    }
+}
+
+open_enum! {
+    /// Kind of health check (`options.health_check.type`).
+    HealthCheckType {
+        /// `"http"`: an HTTP request that must answer with the expected code.
+        Http = "http",
+        /// `"tcp"`: a TCP connection that must open.
+        Tcp = "tcp",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_values_round_trip_through_their_variants() {
+        for wire in BalancingMethod::KNOWN {
+            let value: BalancingMethod = serde_json::from_value(serde_json::json!(wire)).unwrap();
+            assert!(value.is_known(), "{wire} parsed as unknown");
+            assert_eq!(
+                serde_json::to_value(&value).unwrap(),
+                serde_json::json!(wire)
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_values_are_kept_verbatim() {
+        let value: Mode = serde_json::from_value(serde_json::json!("quic")).unwrap();
+        assert_eq!(value, Mode::Unknown("quic".into()));
+        assert_eq!(
+            serde_json::to_value(&value).unwrap(),
+            serde_json::json!("quic")
+        );
+    }
+
+    #[test]
+    fn non_strings_are_refused() {
+        assert!(serde_json::from_value::<Mode>(serde_json::json!(1)).is_err());
+    }
+}

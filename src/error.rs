@@ -1,0 +1,320 @@
+//! [`Error`]: every way a call can fail, as one type that answers questions.
+
+use std::fmt;
+
+use reqwest::StatusCode;
+
+use crate::{generated, hooks::CallRecord, ValidationError};
+
+/// Longest excerpt of a response body kept in an error, in bytes.
+const EXCERPT_LIMIT: usize = 512;
+
+/// What kind of failure an [`Error`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input was refused before anything was sent (see
+    /// [`Error::validation`]).
+    InvalidInput,
+    /// The client could not be configured (a bad base URL, token or
+    /// environment variable).
+    Config,
+    /// The API answered with an error status (4xx, 5xx, or any status the
+    /// spec does not list).
+    Status,
+    /// No answer arrived: the connection failed, was reset, or timed out.
+    Transport,
+    /// An answer arrived but could not be read as the spec describes it.
+    InvalidResponse,
+}
+
+/// A failed call, or a client that could not be built.
+///
+/// Its `Display` is one line that says what happened: the status, the
+/// server's message (or an excerpt of what it sent), the `x-request-id` and
+/// the number of attempts. Ask it questions rather than matching on text:
+/// [`kind`](Self::kind), [`status`](Self::status),
+/// [`message`](Self::message), [`is_timeout`](Self::is_timeout),
+/// [`is_retryable`](Self::is_retryable).
+///
+/// It never holds the bearer token.
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    status: Option<StatusCode>,
+    message: Option<String>,
+    body_excerpt: Option<String>,
+    request_id: Option<String>,
+    attempts: u32,
+    validation: Option<ValidationError>,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Error {
+    fn new(kind: ErrorKind) -> Self {
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                status: None,
+                message: None,
+                body_excerpt: None,
+                request_id: None,
+                attempts: 0,
+                validation: None,
+                source: None,
+            }),
+        }
+    }
+
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        let mut error = Error::new(ErrorKind::Config);
+        error.inner.message = Some(message.into());
+        error
+    }
+
+    pub(crate) fn with_source(
+        mut self,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        self.inner.source = Some(Box::new(source));
+        self
+    }
+
+    /// Turns the generated client's error into ours, with what the pipeline
+    /// recorded about the call.
+    pub(crate) async fn from_generated(
+        error: generated::Error<generated::types::Error>,
+        call: CallRecord,
+    ) -> Self {
+        use generated::Error as E;
+        let mut this = match error {
+            E::ErrorResponse(response) => {
+                let mut this = Error::new(ErrorKind::Status);
+                this.inner.status = Some(response.status());
+                this.inner.message = Some(response.into_inner().message);
+                this
+            }
+            E::UnexpectedResponse(response) => {
+                let mut this = Error::new(ErrorKind::Status);
+                this.inner.status = Some(response.status());
+                // A failure to read the rest of the body leaves the excerpt empty.
+                let body = response.bytes().await.unwrap_or_default();
+                this.inner.body_excerpt = excerpt(&body);
+                this
+            }
+            E::InvalidResponsePayload(body, source) => {
+                let mut this = Error::new(kind_for_status(call.status));
+                this.inner.body_excerpt = excerpt(&body);
+                this.with_source(source)
+            }
+            E::CommunicationError(source) | E::InvalidUpgrade(source) => {
+                Error::new(ErrorKind::Transport).with_source(source)
+            }
+            E::ResponseBodyError(source) => Error::new(ErrorKind::Transport).with_source(source),
+            E::InvalidRequest(message) | E::Custom(message) => Error::config(message),
+        };
+        this.inner.status = this.inner.status.or(call.status);
+        this.inner.request_id = call.request_id;
+        this.inner.attempts = call.attempts;
+        this
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The HTTP status of the last answer, when one arrived.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.inner.status
+    }
+
+    /// The server's message (the error body's `message`), or for
+    /// configuration errors, what is wrong.
+    pub fn message(&self) -> Option<&str> {
+        self.inner.message.as_deref()
+    }
+
+    /// The start of the answer's body (at most 512 bytes, lossily decoded),
+    /// when the body was not the documented error object.
+    pub fn body_excerpt(&self) -> Option<&str> {
+        self.inner.body_excerpt.as_deref()
+    }
+
+    /// The `x-request-id` header of the last answer, if it had one: quote it
+    /// when asking the vendor about a failure.
+    pub fn request_id(&self) -> Option<&str> {
+        self.inner.request_id.as_deref()
+    }
+
+    /// How many times the request was sent (0 when it was refused before
+    /// sending).
+    pub fn attempts(&self) -> u32 {
+        self.inner.attempts
+    }
+
+    /// The problems that made the input invalid, for
+    /// [`ErrorKind::InvalidInput`].
+    pub fn validation(&self) -> Option<&ValidationError> {
+        self.inner.validation.as_ref()
+    }
+
+    /// Whether the failure was a timeout.
+    pub fn is_timeout(&self) -> bool {
+        self.source_chain().any(|e| {
+            e.downcast_ref::<reqwest::Error>()
+                .is_some_and(reqwest::Error::is_timeout)
+                || e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        })
+    }
+
+    /// Whether the same call could succeed if sent again: transport
+    /// failures, and the statuses 408, 429, 502, 503 and 504.
+    pub fn is_retryable(&self) -> bool {
+        match self.inner.kind {
+            ErrorKind::Transport => true,
+            ErrorKind::Status => self
+                .inner
+                .status
+                .is_some_and(|s| matches!(s.as_u16(), 408 | 429 | 502 | 503 | 504)),
+            _ => false,
+        }
+    }
+
+    fn source_chain(&self) -> impl Iterator<Item = &(dyn std::error::Error + 'static)> {
+        let first = self
+            .inner
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static));
+        std::iter::successors(first, |e| e.source())
+    }
+}
+
+impl From<ValidationError> for Error {
+    fn from(validation: ValidationError) -> Self {
+        let mut error = Error::new(ErrorKind::InvalidInput);
+        error.inner.validation = Some(validation);
+        error
+    }
+}
+
+fn kind_for_status(status: Option<StatusCode>) -> ErrorKind {
+    match status {
+        Some(s) if !s.is_success() => ErrorKind::Status,
+        _ => ErrorKind::InvalidResponse,
+    }
+}
+
+/// The first [`EXCERPT_LIMIT`] bytes of a body, lossily decoded, trimmed, on
+/// one line; `None` for an empty body.
+fn excerpt(body: &[u8]) -> Option<String> {
+    let cut = &body[..body.len().min(EXCERPT_LIMIT)];
+    let text = String::from_utf8_lossy(cut);
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let more = if body.len() > EXCERPT_LIMIT {
+        "..."
+    } else {
+        ""
+    };
+    (!text.is_empty()).then(|| format!("{text}{more}"))
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        match inner.kind {
+            ErrorKind::InvalidInput => {
+                f.write_str("invalid input, nothing was sent: ")?;
+                if let Some(validation) = &inner.validation {
+                    write!(f, "{validation}")?;
+                }
+                return Ok(());
+            }
+            ErrorKind::Config => {
+                return write!(
+                    f,
+                    "invalid client configuration: {}",
+                    inner.message.as_deref().unwrap_or("unknown problem")
+                );
+            }
+            ErrorKind::Status => match inner.status {
+                Some(status) => write!(f, "OpenScaler answered {status}")?,
+                None => f.write_str("OpenScaler answered with an error")?,
+            },
+            ErrorKind::Transport if self.is_timeout() => {
+                f.write_str("request to OpenScaler timed out")?
+            }
+            ErrorKind::Transport => f.write_str("request to OpenScaler failed")?,
+            ErrorKind::InvalidResponse => match inner.status {
+                Some(status) => write!(
+                    f,
+                    "OpenScaler answered {status} with a body this client cannot read"
+                )?,
+                None => f.write_str("OpenScaler answered with a body this client cannot read")?,
+            },
+        }
+        if let Some(message) = &inner.message {
+            write!(f, ": {message}")?;
+        } else if let Some(excerpt) = &inner.body_excerpt {
+            write!(f, ": body: {excerpt:?}")?;
+        }
+        if let Some(source) = &inner.source {
+            write!(f, " ({source}")?;
+            let mut cause = source.source();
+            while let Some(e) = cause {
+                write!(f, ": {e}")?;
+                cause = e.source();
+            }
+            f.write_str(")")?;
+        }
+        if let Some(id) = &inner.request_id {
+            write!(f, " [x-request-id {id}]")?;
+        }
+        let plural = if inner.attempts == 1 { "" } else { "s" };
+        write!(f, " after {} attempt{plural}", inner.attempts)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &inner.kind);
+        if let Some(status) = inner.status {
+            d.field("status", &status);
+        }
+        if let Some(message) = &inner.message {
+            d.field("message", message);
+        }
+        if let Some(excerpt) = &inner.body_excerpt {
+            d.field("body_excerpt", excerpt);
+        }
+        if let Some(id) = &inner.request_id {
+            d.field("request_id", id);
+        }
+        if inner.attempts > 0 {
+            d.field("attempts", &inner.attempts);
+        }
+        if let Some(validation) = &inner.validation {
+            d.field("problems", &validation.problems());
+        }
+        if let Some(source) = &inner.source {
+            d.field("source", source);
+        }
+        d.finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.inner.validation {
+            Some(validation) => Some(validation),
+            None => self.inner.source.as_deref().map(|e| e as _),
+        }
+    }
+}

@@ -1,0 +1,47 @@
+#![doc = include_str!("../README.md")]
+//!
+//! # Layout
+//!
+//! `openapi.yaml` is the source of truth; `build.rs` generates the client
+//! from it; the rest is hand-written, one file per concern:
+//!
+//! - `generated`: the progenitor client and its `types` (never edited);
+//! - `client`: [`Client`] and [`ClientBuilder`], configuration and the call;
+//! - `hooks`: the request pipeline (token, headers, per-call record);
+//! - `backend`: the [`Backend`] builder and option constructors;
+//! - `servers`: [`Servers`], the `oneOf` of server sets;
+//! - `port`: [`Port`], integer or string;
+//! - `enums`: the spec's string enums, open to values added later;
+//! - `validate`: the checks made before sending ([`ValidationError`]);
+//! - `error`: [`Error`];
+//! - `mock`: typed httpmock helpers (feature `mock`).
+
+#![deny(missing_docs)]
+#![warn(rust_2018_idioms, unreachable_pub)]
+
+pub mod backend;
+mod client;
+mod enums;
+mod error;
+pub mod generated;
+mod hooks;
+#[cfg(feature = "mock")]
+pub mod mock;
+mod port;
+mod servers;
+mod validate;
+
+pub use backend::BackendBuilder;
+pub use client::{
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+    ENV_BASE_URL, ENV_TIMEOUT_SECS, ENV_TOKEN, USER_AGENT,
+};
+pub use enums::{BalancingMethod, HealthCheckType, Mode, ProxyProtocol, StickySessionType};
+pub use error::{Error, ErrorKind};
+pub use generated::types::{Backend, BackendOptions, HealthCheck, StickySession};
+pub use port::Port;
+pub use servers::Servers;
+pub use validate::{Problem, ValidationError};
+
+/// The error body the API sends with 4xx and 5xx answers.
+pub type ErrorBody = generated::types::Error;

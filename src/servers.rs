@@ -1,0 +1,168 @@
+//! [`Servers`]: the `oneOf` of server sets, as a Rust enum.
+
+use serde::{de::Error as _, Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+/// The servers behind a backend (`servers`): OpenScaler computers by id, or
+/// IP addresses.
+///
+/// On the wire this is an object whose `type` says which:
+/// `{"type": "computer", "computer_ids": ["23", "24"]}` or
+/// `{"type": "ip", "ips": ["10.0.0.5", "2001:db8::5"]}`.
+///
+/// The `ip` form is not on the vendor's page, which shows only `computer` and
+/// says the field is "object | object"; it is this crate's model of the second
+/// object (see `openapi.yaml`).
+///
+/// # Examples
+///
+/// ```
+/// use openscaler::Servers;
+///
+/// let servers = Servers::computers(["23", "24"]);
+/// assert_eq!(
+///     serde_json::to_value(&servers)?,
+///     serde_json::json!({"type": "computer", "computer_ids": ["23", "24"]}),
+/// );
+///
+/// let servers = Servers::ips(["10.0.0.5", "2001:db8::5"]);
+/// assert!(matches!(servers, Servers::Ip { ref ips } if ips.len() == 2));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Servers {
+    /// `"type": "computer"`: OpenScaler computers, by id.
+    Computer {
+        /// Ids of the computers; non-empty, no repeats.
+        computer_ids: Vec<String>,
+    },
+    /// `"type": "ip"`: servers by IPv4 or IPv6 address.
+    Ip {
+        /// The addresses, as text; non-empty, no repeats.
+        ips: Vec<String>,
+    },
+    /// A `type` this version of the crate does not know: the whole object as
+    /// received, sent back unchanged.
+    Unknown(Map<String, Value>),
+}
+
+impl Servers {
+    /// OpenScaler computers, by id.
+    pub fn computers<I, S>(ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Servers::Computer {
+            computer_ids: ids.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// Servers by IP address; takes text or [`std::net::IpAddr`] values.
+    pub fn ips<I, A>(addresses: I) -> Self
+    where
+        I: IntoIterator<Item = A>,
+        A: ToString,
+    {
+        Servers::Ip {
+            ips: addresses.into_iter().map(|a| a.to_string()).collect(),
+        }
+    }
+
+    /// The wire value of `type`.
+    pub fn type_name(&self) -> &str {
+        match self {
+            Servers::Computer { .. } => "computer",
+            Servers::Ip { .. } => "ip",
+            Servers::Unknown(object) => object.get("type").and_then(Value::as_str).unwrap_or(""),
+        }
+    }
+}
+
+/// The known forms, as serde derives them; borrowed when writing.
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum KnownRef<'a> {
+    Computer { computer_ids: &'a [String] },
+    Ip { ips: &'a [String] },
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Known {
+    Computer { computer_ids: Vec<String> },
+    Ip { ips: Vec<String> },
+}
+
+impl Serialize for Servers {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Servers::Computer { computer_ids } => {
+                KnownRef::Computer { computer_ids }.serialize(serializer)
+            }
+            Servers::Ip { ips } => KnownRef::Ip { ips }.serialize(serializer),
+            Servers::Unknown(object) => object.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Servers {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let object = Map::deserialize(deserializer)?;
+        match object.get("type") {
+            Some(Value::String(t)) if t == "computer" || t == "ip" => {
+                match Known::deserialize(Value::Object(object)).map_err(D::Error::custom)? {
+                    Known::Computer { computer_ids } => Ok(Servers::Computer { computer_ids }),
+                    Known::Ip { ips } => Ok(Servers::Ip { ips }),
+                }
+            }
+            Some(Value::String(_)) => Ok(Servers::Unknown(object)),
+            Some(other) => Err(D::Error::custom(format_args!(
+                "servers: `type` must be a string, found {other}"
+            ))),
+            None => Err(D::Error::missing_field("type")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn both_forms_round_trip() {
+        for wire in [
+            json!({"type": "computer", "computer_ids": ["23", "24"]}),
+            json!({"type": "ip", "ips": ["10.0.0.5", "2001:db8::5"]}),
+        ] {
+            let servers: Servers = serde_json::from_value(wire.clone()).unwrap();
+            assert!(!matches!(servers, Servers::Unknown(_)));
+            assert_eq!(serde_json::to_value(&servers).unwrap(), wire);
+        }
+    }
+
+    #[test]
+    fn an_unknown_type_is_kept_whole() {
+        let wire = json!({"type": "pool", "pool_id": "p-1", "weights": {"a": 2}});
+        let servers: Servers = serde_json::from_value(wire.clone()).unwrap();
+        assert_eq!(servers.type_name(), "pool");
+        assert_eq!(serde_json::to_value(&servers).unwrap(), wire);
+    }
+
+    #[test]
+    fn a_known_type_with_wrong_fields_is_an_error() {
+        for wire in [
+            json!({"type": "computer", "ips": ["10.0.0.5"]}),
+            json!({"computer_ids": ["23"]}),
+            json!({"type": 7}),
+            json!(["23"]),
+        ] {
+            assert!(
+                serde_json::from_value::<Servers>(wire.clone()).is_err(),
+                "{wire}"
+            );
+        }
+    }
+}
