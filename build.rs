@@ -92,13 +92,28 @@ fn generate() -> Result<(), String> {
                 .or_else(|| payload.downcast_ref::<&str>().copied())
                 .unwrap_or("unknown reason");
             let why = why.split_whitespace().collect::<Vec<_>>().join(" ");
-            return Err(format!("progenitor cannot generate the client: {why}"));
+            return Err(format!(
+                "progenitor cannot generate the client: {why}{}",
+                hint(&why)
+            ));
         }
     };
 
     let out = env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?;
     write_rust(&Path::new(&out).join("client.rs"), client)?;
     write_rust(&Path::new(&out).join("httpmock.rs"), mock)
+}
+
+/// What a known generator panic usually means in the spec.
+fn hint(why: &str) -> &'static str {
+    if why.contains("response_types.len()") {
+        " (an operation's responses have more than one body type: a `default` beside a typed \
+         response, or error responses with different schemas; give them one schema)"
+    } else if why.contains("invalid (or unexpected) schema") {
+        " (typify cannot turn this schema into a type: give each alternative a `type`)"
+    } else {
+        ""
+    }
 }
 
 /// Every constrained inline string or integer schema in the spec, described

@@ -1,0 +1,122 @@
+//! Client configuration: defaults, the environment, and the token kept out
+//! of every printable form.
+
+mod support;
+
+use std::time::Duration;
+
+use openscaler::{Client, ErrorKind};
+
+#[test]
+fn defaults_to_the_production_url() {
+    let client = Client::builder().token("t").build().unwrap();
+    assert_eq!(client.base_url(), openscaler::DEFAULT_BASE_URL);
+}
+
+#[test]
+fn a_token_is_required_and_must_fit_a_header() {
+    let error = Client::builder().build().unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Config);
+    assert!(error.to_string().contains("OPENSCALER_TOKEN"), "{error}");
+
+    let secret = "line\nbreak-secret";
+    let error = Client::builder().token(secret).build().unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Config);
+    assert!(
+        !format!("{error} {error:?}").contains("break-secret"),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn bad_base_urls_are_named() {
+    for url in [
+        "ftp://example.com",
+        "not a url",
+        "https://example.com/?x=1",
+        "https://user:pw@example.com",
+    ] {
+        let error = Client::builder()
+            .token("t")
+            .base_url(url)
+            .build()
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Config, "{url}");
+        assert!(error.to_string().contains("base_url"), "{error}");
+    }
+    let client = Client::builder()
+        .token("t")
+        .base_url("http://127.0.0.1:9/prefix/")
+        .build()
+        .unwrap();
+    assert_eq!(client.base_url(), "http://127.0.0.1:9/prefix");
+}
+
+#[test]
+fn debug_output_never_shows_the_token() {
+    let secret = "s3cr3t-t0k3n-value";
+    let builder = Client::builder()
+        .token(secret)
+        .timeout(Duration::from_secs(3));
+    let shown = format!("{builder:?}");
+    assert!(!shown.contains(secret), "{shown}");
+    let client = builder.build().unwrap();
+    let shown = format!("{client:?} {client:#?}");
+    assert!(!shown.contains(secret), "{shown}");
+    assert!(shown.contains("redacted"), "{shown}");
+}
+
+/// The only test in this binary that touches the environment, so no other
+/// test sees it change.
+#[test]
+fn from_env_reads_the_three_variables() {
+    let clear = || {
+        for var in [
+            openscaler::ENV_TOKEN,
+            openscaler::ENV_BASE_URL,
+            openscaler::ENV_TIMEOUT_SECS,
+        ] {
+            std::env::remove_var(var);
+        }
+    };
+    clear();
+    let error = Client::from_env().unwrap_err();
+    assert!(error.to_string().contains("OPENSCALER_TOKEN"), "{error}");
+
+    std::env::set_var(openscaler::ENV_TOKEN, "env-token");
+    std::env::set_var(openscaler::ENV_BASE_URL, "http://127.0.0.1:8080/");
+    std::env::set_var(openscaler::ENV_TIMEOUT_SECS, "2.5");
+    let client = Client::from_env().unwrap();
+    assert_eq!(client.base_url(), "http://127.0.0.1:8080");
+
+    std::env::set_var(openscaler::ENV_TIMEOUT_SECS, "soon");
+    let error = Client::from_env().unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains(r#"OPENSCALER_TIMEOUT_SECS: "soon""#),
+        "{error}"
+    );
+    std::env::set_var(openscaler::ENV_TIMEOUT_SECS, "0");
+    assert!(Client::from_env().is_err());
+    clear();
+}
+
+/// The per-request timeout from the builder applies.
+#[tokio::test]
+async fn a_silent_server_times_out() {
+    let server = support::RawServer::start(vec![support::Reply::Silence(Duration::from_secs(5))]);
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .token("t")
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let error = client
+        .update_backend("42", "b", support::page_backend())
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Transport);
+    assert!(error.is_timeout(), "{error:?}");
+    assert!(error.to_string().contains("timed out"), "{error}");
+}

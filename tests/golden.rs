@@ -1,0 +1,109 @@
+//! The golden case: the vendor's curl example, reproduced by the SDK.
+
+mod support;
+
+use std::time::Duration;
+
+use httpmock::{Method::PUT, MockServer};
+use openscaler::{
+    Backend, BalancingMethod, HealthCheck, Mode, ProxyProtocol, Servers, StickySession,
+};
+use serde_json::Value;
+use support::{golden, RawServer, Reply};
+
+/// The page's example body, written with the builder as a user would.
+fn page_backend_from_builder() -> Backend {
+    Backend::named("api-backend")
+        .mode(Mode::Http)
+        .balancing_method(BalancingMethod::RoundRobin)
+        .port(8080)
+        .servers(Servers::computers(["23", "24"]))
+        .tls(false)
+        .tls_verify(false)
+        .forward_for(true)
+        .proxy_protocol(ProxyProtocol::V2)
+        .sticky_session(StickySession::cookie("SERVERID", Duration::from_secs(300)))
+        .health_check(
+            HealthCheck::http("/health")
+                .method("GET")
+                .port(80)
+                .expected_code(200)
+                .host_header("example.com"),
+        )
+        .build()
+        .unwrap()
+}
+
+/// The builder writes exactly the page's body.
+#[test]
+fn the_builder_writes_the_page_body() {
+    let sent = serde_json::to_value(page_backend_from_builder()).unwrap();
+    assert_eq!(sent, golden().body);
+}
+
+/// Method, path, headers and body match the page's curl, and the answer
+/// parses into the page's response.
+#[tokio::test]
+async fn the_page_curl_is_what_goes_out() {
+    let page = golden();
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path(page.path.as_str())
+                .header("authorization", page.authorization.as_str())
+                .header("content-type", "application/json")
+                .header_missing("api-version")
+                .json_body(page.body.clone());
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(page.response.clone());
+        })
+        .await;
+
+    let client = support::client(&server.base_url());
+    let updated = client
+        .update_backend(&page.lb_id, &page.backend_name, page_backend_from_builder())
+        .await
+        .unwrap();
+
+    mock.assert_async().await;
+    assert_eq!(serde_json::to_value(&updated).unwrap(), page.response);
+}
+
+/// The same, read off the socket: the exact request target, the headers
+/// present and absent, and the body as a JSON value.
+#[tokio::test]
+async fn the_request_on_the_wire() {
+    let page = golden();
+    let server = RawServer::start(vec![Reply::json(200, &page.response)]);
+    let client = support::client(&server.base_url());
+
+    let updated = client
+        .update_backend(&page.lb_id, &page.backend_name, page_backend_from_builder())
+        .await
+        .unwrap();
+    assert_eq!(
+        updated,
+        serde_json::from_value::<Backend>(page.response.clone()).unwrap()
+    );
+
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(request.method, "PUT");
+    assert_eq!(request.target, page.path);
+    assert_eq!(
+        request.header("authorization"),
+        Some(page.authorization.as_str())
+    );
+    assert_eq!(request.header("content-type"), Some("application/json"));
+    assert_eq!(request.header("user-agent"), Some(openscaler::USER_AGENT));
+    assert_eq!(
+        request.header("api-version"),
+        None,
+        "progenitor's api-version header must not go out"
+    );
+    let body: Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(body, page.body);
+}

@@ -1,0 +1,206 @@
+//! Helpers shared by the integration tests: the page's golden case, a client
+//! pointed at a local server, and a raw HTTP server for what httpmock cannot
+//! show (the exact request target) or cannot do (misbehave).
+
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::{
+    io::{Read, Write},
+    net::{SocketAddr, TcpListener, TcpStream},
+    sync::{Arc, Mutex},
+    thread,
+    time::Duration,
+};
+
+use serde_json::Value;
+
+/// The vendor's curl example, copied from its page.
+pub struct Golden {
+    pub lb_id: String,
+    pub backend_name: String,
+    pub path: String,
+    pub authorization: String,
+    pub body: Value,
+    pub response: Value,
+}
+
+pub fn golden() -> Golden {
+    let case: Value =
+        serde_json::from_str(include_str!("../fixtures/update-backend.json")).unwrap();
+    let text = |v: &Value| v.as_str().unwrap().to_owned();
+    Golden {
+        lb_id: text(&case["lb_id"]),
+        backend_name: text(&case["backend_name"]),
+        path: text(&case["path"]),
+        authorization: text(&case["headers"]["authorization"]),
+        body: case["body"].clone(),
+        response: case["response"]["body"].clone(),
+    }
+}
+
+/// The token of the page's example, `<token>`.
+pub const TOKEN: &str = "<token>";
+
+/// A client for a local server, with the page's token.
+pub fn client(base_url: &str) -> openscaler::Client {
+    openscaler::Client::builder()
+        .base_url(base_url)
+        .token(TOKEN)
+        .build()
+        .unwrap()
+}
+
+/// A valid backend, as the page's body.
+pub fn page_backend() -> openscaler::Backend {
+    serde_json::from_value(golden().body).unwrap()
+}
+
+/// One request as it arrived on the socket.
+#[derive(Clone, Debug)]
+pub struct RawRequest {
+    pub method: String,
+    /// The request target exactly as sent, still percent-encoded.
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What the raw server does with one connection.
+#[derive(Clone)]
+pub enum Reply {
+    /// Reads the request, writes these bytes, closes.
+    Bytes(Vec<u8>),
+    /// Reads the request, then holds the connection open without a word.
+    Silence(Duration),
+    /// Reads the request, then closes at once (the client sees a reset or an
+    /// early end of the stream).
+    Close,
+}
+
+impl Reply {
+    /// A complete HTTP/1.1 answer with `Connection: close`.
+    pub fn http(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+        let mut out = format!(
+            "HTTP/1.1 {status} Whatever\r\ncontent-length: {}\r\nconnection: close\r\n",
+            body.len()
+        );
+        for (name, value) in headers {
+            out.push_str(&format!("{name}: {value}\r\n"));
+        }
+        out.push_str("\r\n");
+        let mut bytes = out.into_bytes();
+        bytes.extend_from_slice(body);
+        Reply::Bytes(bytes)
+    }
+
+    pub fn json(status: u16, body: &Value) -> Reply {
+        Reply::http(
+            status,
+            &[("content-type", "application/json")],
+            body.to_string().as_bytes(),
+        )
+    }
+}
+
+/// A one-thread HTTP server on 127.0.0.1 that answers each connection with
+/// the next scripted [`Reply`] (the last one repeats) and records what came.
+pub struct RawServer {
+    pub addr: SocketAddr,
+    requests: Arc<Mutex<Vec<RawRequest>>>,
+}
+
+impl RawServer {
+    pub fn start(replies: Vec<Reply>) -> RawServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&requests);
+        thread::spawn(move || {
+            for (i, stream) in listener.incoming().enumerate() {
+                let Ok(stream) = stream else { return };
+                let reply = replies[i.min(replies.len() - 1)].clone();
+                let seen = Arc::clone(&seen);
+                thread::spawn(move || serve(stream, reply, &seen));
+            }
+        });
+        RawServer { addr, requests }
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn requests(&self) -> Vec<RawRequest> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+fn serve(mut stream: TcpStream, reply: Reply, seen: &Mutex<Vec<RawRequest>>) {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let Some(request) = read_request(&mut stream) else {
+        return;
+    };
+    seen.lock().unwrap().push(request);
+    match reply {
+        Reply::Bytes(bytes) => {
+            let _ = stream.write_all(&bytes);
+            let _ = stream.flush();
+        }
+        Reply::Silence(time) => thread::sleep(time),
+        Reply::Close => {}
+    }
+}
+
+fn read_request(stream: &mut TcpStream) -> Option<RawRequest> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end;
+        }
+        let n = stream.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8(buf[..head_end].to_vec()).ok()?;
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next()?.split(' ');
+    let method = first.next()?.to_owned();
+    let target = first.next()?.to_owned();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = buf[head_end + 4..].to_vec();
+    while body.len() < length {
+        let n = stream.read(&mut chunk).ok()?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Some(RawRequest {
+        method,
+        target,
+        headers,
+        body,
+    })
+}
