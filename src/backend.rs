@@ -26,6 +26,8 @@
 
 use std::time::Duration;
 
+use serde_json::Map;
+
 use crate::{
     Backend, BackendOptions, BalancingMethod, HealthCheck, HealthCheckType, Mode, Port,
     ProxyProtocol, Servers, StickySession, StickySessionType, ValidationError,
@@ -118,6 +120,7 @@ impl NeedsServers {
                 port: self.port,
                 servers,
                 options: None,
+                extra: Map::new(),
             },
         }
     }
@@ -139,7 +142,10 @@ impl BackendBuilder {
     }
 
     fn option(mut self, set: impl FnOnce(&mut BackendOptions)) -> Self {
-        set(self.backend.options.get_or_insert_with(Default::default));
+        set(self
+            .backend
+            .options
+            .get_or_insert_with(BackendOptions::empty));
         self
     }
 
@@ -184,6 +190,21 @@ impl BackendBuilder {
     }
 }
 
+impl BackendOptions {
+    /// No options set.
+    pub fn empty() -> Self {
+        BackendOptions {
+            tls: None,
+            tls_verify: None,
+            forward_for: None,
+            proxy_protocol: None,
+            sticky_session: None,
+            health_check: None,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl StickySession {
     /// Stickiness recorded in the cookie `name`, lasting `ttl`.
     ///
@@ -196,6 +217,7 @@ impl StickySession {
             type_: StickySessionType::Cookie,
             cookie: name.into(),
             ttl: render_ttl(ttl),
+            extra: Map::new(),
         }
     }
 }
@@ -237,6 +259,7 @@ impl HealthCheck {
             port: None,
             expected_code: None,
             host_header: None,
+            extra: Map::new(),
         }
     }
 

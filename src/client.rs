@@ -1,7 +1,10 @@
 //! [`Client`] and its configuration ([`ClientBuilder`]): base URL, bearer
 //! token, timeouts, user agent, or the caller's own `reqwest::Client`.
 
-use std::{fmt, time::Duration};
+use std::{
+    fmt,
+    time::{Duration, Instant},
+};
 
 use reqwest::header::HeaderValue;
 
@@ -9,8 +12,9 @@ use crate::{
     generated,
     hooks::{self, Hooks},
     validate::Checker,
-    Backend, Error,
+    Backend, Error, RetryPolicy,
 };
+use tracing::Instrument;
 
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.alpha.openscaler.net";
@@ -21,14 +25,14 @@ pub const USER_AGENT: &str = concat!("openscaler-rust/", env!("CARGO_PKG_VERSION
 /// Default time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Default time allowed for one request, from sending to the end of the answer.
+/// Default time allowed for one attempt, from sending to the end of the answer.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Environment variable holding the bearer token.
 pub const ENV_TOKEN: &str = "OPENSCALER_TOKEN";
 /// Environment variable holding the base URL.
 pub const ENV_BASE_URL: &str = "OPENSCALER_BASE_URL";
-/// Environment variable holding the per-request timeout, in seconds.
+/// Environment variable holding the per-attempt timeout, in seconds.
 pub const ENV_TIMEOUT_SECS: &str = "OPENSCALER_TIMEOUT_SECS";
 
 /// A client for the OpenScaler API.
@@ -116,6 +120,14 @@ impl Client {
         checker.backend(&backend);
         checker.finish()?;
 
+        let span = tracing::info_span!(
+            "openscaler",
+            operation = "update_backend",
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
         let call = self
             .generated
             .update_backend()
@@ -123,9 +135,15 @@ impl Client {
             .backend_name(backend_name)
             .body(backend)
             .send();
-        match hooks::recorded(call).await {
-            (Ok(response), _) => Ok(response.into_inner()),
-            (Err(error), record) => Err(Error::from_generated(error, record).await),
+        let (result, record) = hooks::recorded(call).instrument(span.clone()).await;
+        span.record("attempts", record.attempts);
+        span.record("status", record.status.map(|s| s.as_u16()));
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        match result {
+            Ok(response) => Ok(response.into_inner()),
+            Err(error) => Err(Error::from_generated(error, record)
+                .await
+                .redact(self.generated.inner.token())),
         }
     }
 }
@@ -153,6 +171,7 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
     http_client: Option<reqwest::Client>,
+    retry: RetryPolicy,
     problem: Option<Error>,
 }
 
@@ -207,10 +226,19 @@ impl ClientBuilder {
         self
     }
 
-    /// Time allowed for one request, from sending to the end of the answer.
-    /// Default: [`DEFAULT_TIMEOUT`]. Ignored with [`http_client`](Self::http_client).
+    /// Time allowed for one attempt, from sending to the end of the answer;
+    /// the [`RetryPolicy`] decides what follows a timeout. Default:
+    /// [`DEFAULT_TIMEOUT`]. Ignored with [`http_client`](Self::http_client).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// When failed attempts are sent again. Default:
+    /// [`RetryPolicy::default`] (3 attempts); [`RetryPolicy::none`] turns
+    /// retrying off.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
         self
     }
 
@@ -249,17 +277,26 @@ impl ClientBuilder {
         })?;
         authorization.set_sensitive(true);
 
-        let http = match self.http_client {
-            Some(client) => client,
-            None => reqwest::Client::builder()
-                .user_agent(USER_AGENT)
-                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
-                .build()
-                .map_err(|e| Error::config("cannot make the HTTP client").with_source(e))?,
+        let (http, attempt_timeout) = match self.http_client {
+            Some(client) => (client, None),
+            None => {
+                let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+                let client = reqwest::Client::builder()
+                    .user_agent(USER_AGENT)
+                    .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                    .timeout(timeout)
+                    .build()
+                    .map_err(|e| Error::config("cannot make the HTTP client").with_source(e))?;
+                (client, Some(timeout))
+            }
+        };
+        let hooks = Hooks {
+            authorization,
+            retry: self.retry,
+            attempt_timeout,
         };
         Ok(Client {
-            generated: generated::Client::new_with_client(&base_url, http, Hooks { authorization }),
+            generated: generated::Client::new_with_client(&base_url, http, hooks),
         })
     }
 }
@@ -272,6 +309,7 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("http_client", &self.http_client.is_some())
+            .field("retry", &self.retry)
             .field("problem", &self.problem)
             .finish()
     }

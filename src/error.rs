@@ -108,18 +108,47 @@ impl Error {
             E::InvalidResponsePayload(body, source) => {
                 let mut this = Error::new(kind_for_status(call.status));
                 this.inner.body_excerpt = excerpt(&body);
-                this.with_source(source)
+                if body.is_empty() {
+                    this.inner.body_excerpt = Some("(empty)".to_owned());
+                }
+                // For an error status the excerpt says it all; the JSON
+                // parser's complaint matters only for a success body.
+                match this.inner.kind {
+                    ErrorKind::InvalidResponse => this.with_source(source),
+                    _ => this,
+                }
             }
             E::CommunicationError(source) | E::InvalidUpgrade(source) => {
                 Error::new(ErrorKind::Transport).with_source(source)
             }
-            E::ResponseBodyError(source) => Error::new(ErrorKind::Transport).with_source(source),
+            // The body broke off (or timed out) after the status arrived.
+            E::ResponseBodyError(source) => match kind_for_status(call.status) {
+                ErrorKind::Status => Error::new(ErrorKind::Status).with_source(source),
+                _ => Error::new(ErrorKind::Transport).with_source(source),
+            },
             E::InvalidRequest(message) | E::Custom(message) => Error::config(message),
         };
         this.inner.status = this.inner.status.or(call.status);
         this.inner.request_id = call.request_id;
         this.inner.attempts = call.attempts;
         this
+    }
+
+    /// Replaces `secret` wherever the server's words are kept (a server may
+    /// echo the token back in its message). Secrets under 6 characters are
+    /// test placeholders, not tokens; replacing them would garble the text.
+    pub(crate) fn redact(mut self, secret: &str) -> Self {
+        if secret.len() >= 6 {
+            for text in [&mut self.inner.message, &mut self.inner.body_excerpt]
+                .into_iter()
+                .flatten()
+            {
+                if text.contains(secret) {
+                    *text = text.replace(secret, "<redacted>");
+                }
+            }
+        }
+        self
     }
 
     /// What kind of failure this is.

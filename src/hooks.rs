@@ -1,34 +1,58 @@
 //! The request pipeline: what happens to every request the generated client
 //! makes, through progenitor's `ClientHooks` (`pre`, `exec`).
 //!
-//! - `pre` adds the bearer token and drops the `api-version` header progenitor
-//!   adds to every request (OpenScaler does not document it; the request
-//!   stays exactly the page's).
-//! - `exec` sends the request and records, for the call in progress, how many
-//!   attempts were made and the last status and `x-request-id` seen, so that
-//!   errors can report them even when the body cannot be parsed.
+//! - `pre` refuses to send the bearer token over plain `http` to anything but
+//!   a loopback address, adds the token, and drops the `api-version` header
+//!   progenitor adds to every request (OpenScaler does not document it; the
+//!   request stays exactly the page's).
+//! - `exec` sends the request, and sends it again as the client's
+//!   [`RetryPolicy`] says. Each attempt gets the per-attempt timeout, cut to
+//!   what is left of the call's deadline. It records, for the call in
+//!   progress, the attempts made and the last status and `x-request-id`, so
+//!   that errors can report them even when the body cannot be parsed.
+//!
+//! Tracing: a `debug` event per attempt (attempt, status, latency) and one
+//! per retry (wait); never a header value or a body.
 
-use std::{cell::RefCell, fmt, future::Future};
+use std::{
+    cell::RefCell,
+    fmt,
+    future::Future,
+    time::{Duration, Instant},
+};
 
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::{
     header::{HeaderValue, AUTHORIZATION},
-    Request, Response, StatusCode,
+    Request, Response, StatusCode, Url,
 };
 
-use crate::generated;
+use crate::{generated, RetryPolicy};
 
 /// Per-client state the hooks need; the generated client's `inner` value.
 #[derive(Clone)]
 pub struct Hooks {
     /// `Bearer <token>`, marked sensitive.
     pub(crate) authorization: HeaderValue,
+    pub(crate) retry: RetryPolicy,
+    /// The per-attempt timeout, when this crate made the HTTP client.
+    pub(crate) attempt_timeout: Option<Duration>,
+}
+
+impl Hooks {
+    /// The bearer token, for scrubbing it out of what servers send back.
+    pub(crate) fn token(&self) -> &str {
+        let value = self.authorization.to_str().unwrap_or_default();
+        value.strip_prefix("Bearer ").unwrap_or(value)
+    }
 }
 
 impl fmt::Debug for Hooks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Hooks")
             .field("authorization", &"Bearer <redacted>")
+            .field("retry", &self.retry)
+            .field("attempt_timeout", &self.attempt_timeout)
             .finish()
     }
 }
@@ -60,12 +84,31 @@ fn record(update: impl FnOnce(&mut CallRecord)) {
     let _ = CALL.try_with(|call| update(&mut call.borrow_mut()));
 }
 
+/// Whether a bearer token may go to `url`: always over https; over plain
+/// http only to a loopback address, for local testing.
+fn token_may_go_to(url: &Url) -> bool {
+    match (url.scheme(), url.host()) {
+        ("https", _) => true,
+        ("http", Some(url::Host::Domain(domain))) => domain.eq_ignore_ascii_case("localhost"),
+        ("http", Some(url::Host::Ipv4(ip))) => ip.is_loopback(),
+        ("http", Some(url::Host::Ipv6(ip))) => ip.is_loopback(),
+        _ => false,
+    }
+}
+
 impl ClientHooks<Hooks> for generated::Client {
     async fn pre<E>(
         &self,
         request: &mut Request,
         _: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
+        if !token_may_go_to(request.url()) {
+            return Err(progenitor_client::Error::Custom(format!(
+                "refusing to send the bearer token over plain http to {}: use https \
+                 (plain http is allowed only to loopback addresses)",
+                request.url().host_str().unwrap_or("an unknown host")
+            )));
+        }
         let headers = request.headers_mut();
         headers.remove("api-version");
         headers.insert(AUTHORIZATION, self.inner.authorization.clone());
@@ -73,19 +116,97 @@ impl ClientHooks<Hooks> for generated::Client {
     }
 
     async fn exec(&self, request: Request, _: &OperationInfo) -> reqwest::Result<Response> {
-        record(|call| call.attempts += 1);
-        let result = self.client.execute(request).await;
-        if let Ok(response) = &result {
-            let request_id = response
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            record(|call| {
-                call.status = Some(response.status());
-                call.request_id = request_id;
-            });
+        let policy = &self.inner.retry;
+        let deadline = Instant::now() + policy.deadline;
+        let mut current = request;
+        let mut attempt = 1;
+        loop {
+            // The body is in memory, so the request can always be cloned.
+            let spare = (attempt < policy.max_attempts)
+                .then(|| current.try_clone())
+                .flatten();
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            *current.timeout_mut() = Some(
+                self.inner
+                    .attempt_timeout
+                    .map_or(remaining, |t| t.min(remaining)),
+            );
+
+            record(|call| call.attempts = attempt);
+            let sent = Instant::now();
+            let outcome = self.client.execute(current).await;
+            let latency_ms = sent.elapsed().as_millis() as u64;
+            match &outcome {
+                Ok(response) => {
+                    tracing::debug!(
+                        attempt,
+                        status = response.status().as_u16(),
+                        latency_ms,
+                        "openscaler attempt"
+                    );
+                    let request_id = response
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
+                    record(|call| {
+                        call.status = Some(response.status());
+                        call.request_id = request_id;
+                    });
+                }
+                Err(error) => {
+                    tracing::debug!(attempt, latency_ms, error = %error, "openscaler attempt failed")
+                }
+            }
+
+            let Some(next) = spare else { return outcome };
+            let Some(wait) = policy.wait(attempt, &outcome) else {
+                return outcome;
+            };
+            if Instant::now() + wait >= deadline {
+                tracing::debug!(
+                    attempt,
+                    wait_ms = wait.as_millis() as u64,
+                    "openscaler: no retry, past the deadline"
+                );
+                return outcome;
+            }
+            tracing::debug!(
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                "openscaler retry"
+            );
+            drop(outcome);
+            tokio::time::sleep(wait).await;
+            current = next;
+            attempt += 1;
         }
-        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_goes_over_https_or_to_loopback_only() {
+        for ok in [
+            "https://api.alpha.openscaler.net/v1",
+            "https://10.0.0.1/",
+            "http://127.0.0.1:8080/",
+            "http://127.9.9.9/",
+            "http://localhost:1/",
+            "http://[::1]:9/",
+        ] {
+            assert!(token_may_go_to(&Url::parse(ok).unwrap()), "{ok}");
+        }
+        for refused in [
+            "http://api.alpha.openscaler.net/",
+            "http://10.0.0.1/",
+            "http://[2001:db8::1]/",
+            "http://localhost.example.com/",
+        ] {
+            assert!(!token_may_go_to(&Url::parse(refused).unwrap()), "{refused}");
+        }
     }
 }

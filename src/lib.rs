@@ -7,12 +7,13 @@
 //!
 //! - `generated`: the progenitor client and its `types` (never edited);
 //! - `client`: [`Client`] and [`ClientBuilder`], configuration and the call;
-//! - `hooks`: the request pipeline (token, headers, per-call record);
+//! - `hooks`: the request pipeline (token, headers, retries, per-call record);
 //! - `backend`: the [`Backend`] builder and option constructors;
 //! - `servers`: [`Servers`], the `oneOf` of server sets;
 //! - `port`: [`Port`], integer or string;
 //! - `enums`: the spec's string enums, open to values added later;
 //! - `validate`: the checks made before sending ([`ValidationError`]);
+//! - `retry`: [`RetryPolicy`], what is retried and why;
 //! - `error`: [`Error`];
 //! - `mock`: typed httpmock helpers (feature `mock`).
 
@@ -28,6 +29,7 @@ mod hooks;
 #[cfg(feature = "mock")]
 pub mod mock;
 mod port;
+pub mod retry;
 mod servers;
 mod validate;
 
@@ -40,6 +42,7 @@ pub use enums::{BalancingMethod, HealthCheckType, Mode, ProxyProtocol, StickySes
 pub use error::{Error, ErrorKind};
 pub use generated::types::{Backend, BackendOptions, HealthCheck, StickySession};
 pub use port::Port;
+pub use retry::RetryPolicy;
 pub use servers::Servers;
 pub use validate::{Problem, ValidationError};
 

@@ -9,7 +9,7 @@ use std::{
     net::{SocketAddr, TcpListener, TcpStream},
     sync::{Arc, Mutex},
     thread,
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use serde_json::Value;
@@ -41,13 +41,26 @@ pub fn golden() -> Golden {
 /// The token of the page's example, `<token>`.
 pub const TOKEN: &str = "<token>";
 
-/// A client for a local server, with the page's token.
+/// A client for a local server, with the page's token and the default
+/// retry policy, its backoff shortened so tests stay quick.
 pub fn client(base_url: &str) -> openscaler::Client {
+    client_with(base_url, quick_retries())
+}
+
+pub fn client_with(base_url: &str, retry: openscaler::RetryPolicy) -> openscaler::Client {
     openscaler::Client::builder()
         .base_url(base_url)
         .token(TOKEN)
+        .retry_policy(retry)
         .build()
         .unwrap()
+}
+
+/// The default policy (3 attempts) with at most 5 to 20 ms of backoff.
+pub fn quick_retries() -> openscaler::RetryPolicy {
+    openscaler::RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(5))
+        .max_backoff(Duration::from_millis(20))
 }
 
 /// A valid backend, as the page's body.
@@ -63,6 +76,8 @@ pub struct RawRequest {
     pub target: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// When the request head had arrived.
+    pub at: Instant,
 }
 
 impl RawRequest {
@@ -175,6 +190,7 @@ fn read_request(stream: &mut TcpStream) -> Option<RawRequest> {
         }
         buf.extend_from_slice(&chunk[..n]);
     };
+    let at = Instant::now();
     let head = String::from_utf8(buf[..head_end].to_vec()).ok()?;
     let mut lines = head.split("\r\n");
     let mut first = lines.next()?.split(' ');
@@ -202,5 +218,6 @@ fn read_request(stream: &mut TcpStream) -> Option<RawRequest> {
         target,
         headers,
         body,
+        at,
     })
 }
