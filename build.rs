@@ -59,7 +59,13 @@ fn generate() -> Result<(), String> {
         .with_hooks(HooksMode::Expected)
         .with_inner_type(quote_path("crate::hooks::Hooks")?)
         .with_derive("PartialEq");
+    let schemas = spec.components.as_ref().map(|c| &c.schemas);
     for (schema, rust_path) in REPLACED {
+        if !schemas.is_some_and(|s| s.contains_key(*schema)) {
+            return Err(format!(
+                "build.rs maps the schema {schema} to {rust_path}, but components.schemas has no {schema}"
+            ));
+        }
         settings.with_replacement(schema, rust_path, std::iter::empty());
     }
     // The spec's constraints (`minLength`, `pattern`, `minimum`, `maximum`)
@@ -101,7 +107,37 @@ fn generate() -> Result<(), String> {
 
     let out = env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?;
     write_rust(&Path::new(&out).join("client.rs"), client)?;
-    write_rust(&Path::new(&out).join("httpmock.rs"), mock)
+    write_rust(&Path::new(&out).join("httpmock.rs"), mock)?;
+    let schemas = json_schemas(&text)?;
+    fs::write(Path::new(&out).join("schemas.json"), schemas)
+        .map_err(|e| format!("cannot write schemas.json: {e}"))
+}
+
+/// The spec's component schemas as JSON Schema (for `src/schema.rs`): the
+/// OpenAPI-only keywords go (`discriminator`), `example` becomes `examples`;
+/// `$ref`s still point at `#/components/schemas/`, for the reader to place.
+fn json_schemas(text: &str) -> Result<String, String> {
+    let spec: serde_json::Value =
+        serde_yaml::from_str(text).map_err(|e| format!("not YAML: {e}"))?;
+    let mut schemas = spec
+        .pointer("/components/schemas")
+        .cloned()
+        .ok_or("no components.schemas")?;
+    fn convert(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(object) => {
+                object.remove("discriminator");
+                if let Some(example) = object.remove("example") {
+                    object.insert("examples".into(), serde_json::Value::Array(vec![example]));
+                }
+                object.values_mut().for_each(convert);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(convert),
+            _ => {}
+        }
+    }
+    convert(&mut schemas);
+    serde_json::to_string_pretty(&schemas).map_err(|e| e.to_string())
 }
 
 /// What a known generator panic usually means in the spec.

@@ -15,7 +15,8 @@
 //! - `validate`: the checks made before sending ([`ValidationError`]);
 //! - `retry`: [`RetryPolicy`], what is retried and why;
 //! - `error`: [`Error`];
-//! - `mock`: typed httpmock helpers (feature `mock`).
+//! - `mock`: typed httpmock helpers (feature `mock`);
+//! - `schema`: the `Backend` body's JSON Schema (feature `schema`).
 
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms, unreachable_pub)]
@@ -30,6 +31,8 @@ mod hooks;
 pub mod mock;
 mod port;
 pub mod retry;
+#[cfg(feature = "schema")]
+pub mod schema;
 mod servers;
 mod validate;
 
