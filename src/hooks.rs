@@ -23,11 +23,15 @@ use std::{
 
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::{
-    header::{HeaderValue, AUTHORIZATION},
+    header::{HeaderName, HeaderValue, AUTHORIZATION},
     Request, Response, StatusCode, Url,
 };
 
 use crate::{generated, RetryPolicy};
+
+/// Header names made once, not parsed from text on every request.
+static API_VERSION: HeaderName = HeaderName::from_static("api-version");
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Per-client state the hooks need; the generated client's `inner` value.
 #[derive(Clone)]
@@ -110,7 +114,7 @@ impl ClientHooks<Hooks> for generated::Client {
             )));
         }
         let headers = request.headers_mut();
-        headers.remove("api-version");
+        headers.remove(&API_VERSION);
         headers.insert(AUTHORIZATION, self.inner.authorization.clone());
         Ok(())
     }
@@ -125,12 +129,12 @@ impl ClientHooks<Hooks> for generated::Client {
             let spare = (attempt < policy.max_attempts)
                 .then(|| current.try_clone())
                 .flatten();
+            // The client's own timeout bounds the attempt; a shorter one is
+            // set on the request only when the deadline is nearer.
             let remaining = deadline.saturating_duration_since(Instant::now());
-            *current.timeout_mut() = Some(
-                self.inner
-                    .attempt_timeout
-                    .map_or(remaining, |t| t.min(remaining)),
-            );
+            if self.inner.attempt_timeout.is_none_or(|t| remaining < t) {
+                *current.timeout_mut() = Some(remaining);
+            }
 
             record(|call| call.attempts = attempt);
             let sent = Instant::now();
@@ -146,7 +150,7 @@ impl ClientHooks<Hooks> for generated::Client {
                     );
                     let request_id = response
                         .headers()
-                        .get("x-request-id")
+                        .get(&REQUEST_ID)
                         .and_then(|v| v.to_str().ok())
                         .map(str::to_owned);
                     record(|call| {

@@ -221,3 +221,87 @@ fn read_request(stream: &mut TcpStream) -> Option<RawRequest> {
         at,
     })
 }
+
+/// A keep-alive HTTP/1.1 server on 127.0.0.1 that answers every request with
+/// the same bytes and counts connections: one event loop (a current-thread
+/// tokio runtime on its own thread), so it costs little and steadily. The
+/// benchmarks measure the client, not this.
+pub struct KeepAliveServer {
+    pub addr: SocketAddr,
+    connections: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl KeepAliveServer {
+    /// Answers every request with `status` and `body` as JSON.
+    pub fn start(status: u16, body: &Value) -> KeepAliveServer {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let body = body.to_string();
+        let answer = format!(
+            "HTTP/1.1 {status} OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let answer: Arc<[u8]> = answer.into_bytes().into();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = Arc::clone(&connections);
+        thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_io()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                while let Ok((mut stream, _)) = listener.accept().await {
+                    counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let answer = Arc::clone(&answer);
+                    tokio::spawn(async move {
+                        let _ = stream.set_nodelay(true);
+                        let mut buf = Vec::with_capacity(4096);
+                        loop {
+                            // Read one request: the head, then content-length bytes.
+                            let (head_end, length) = loop {
+                                if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                                    break (end + 4, content_length(&buf[..end]));
+                                }
+                                if stream.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                                    return;
+                                }
+                            };
+                            while buf.len() < head_end + length {
+                                if stream.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                                    return;
+                                }
+                            }
+                            buf.drain(..head_end + length);
+                            if stream.write_all(&answer).await.is_err() {
+                                return;
+                            }
+                        }
+                    });
+                }
+            });
+        });
+        KeepAliveServer { addr, connections }
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// TCP connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+fn content_length(head: &[u8]) -> usize {
+    String::from_utf8_lossy(head)
+        .split("\r\n")
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse().ok())
+        .unwrap_or(0)
+}
