@@ -2,42 +2,15 @@
 
 mod support;
 
-use std::time::Duration;
-
 use httpmock::{Method::PUT, MockServer};
-use openscaler::{
-    Backend, BalancingMethod, HealthCheck, Mode, ProxyProtocol, Servers, StickySession,
-};
+use openscaler::Backend;
 use serde_json::Value;
 use support::{golden, RawServer, Reply};
-
-/// The page's example body, written with the builder as a user would.
-fn page_backend_from_builder() -> Backend {
-    Backend::named("api-backend")
-        .mode(Mode::Http)
-        .balancing_method(BalancingMethod::RoundRobin)
-        .port(8080)
-        .servers(Servers::computers(["23", "24"]))
-        .tls(false)
-        .tls_verify(false)
-        .forward_for(true)
-        .proxy_protocol(ProxyProtocol::V2)
-        .sticky_session(StickySession::cookie("SERVERID", Duration::from_secs(300)))
-        .health_check(
-            HealthCheck::http("/health")
-                .method("GET")
-                .port(80)
-                .expected_code(200)
-                .host_header("example.com"),
-        )
-        .build()
-        .unwrap()
-}
 
 /// The builder writes exactly the page's body.
 #[test]
 fn the_builder_writes_the_page_body() {
-    let sent = serde_json::to_value(page_backend_from_builder()).unwrap();
+    let sent = serde_json::to_value(support::page_backend_from_builder()).unwrap();
     assert_eq!(sent, golden().body);
 }
 
@@ -63,7 +36,11 @@ async fn the_page_curl_is_what_goes_out() {
 
     let client = support::client(&server.base_url());
     let updated = client
-        .update_backend(&page.lb_id, &page.backend_name, page_backend_from_builder())
+        .update_backend(
+            &page.lb_id,
+            &page.backend_name,
+            support::page_backend_from_builder(),
+        )
         .await
         .unwrap();
 
@@ -80,7 +57,11 @@ async fn the_request_on_the_wire() {
     let client = support::client(&server.base_url());
 
     let updated = client
-        .update_backend(&page.lb_id, &page.backend_name, page_backend_from_builder())
+        .update_backend(
+            &page.lb_id,
+            &page.backend_name,
+            support::page_backend_from_builder(),
+        )
         .await
         .unwrap();
     assert_eq!(

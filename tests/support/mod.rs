@@ -68,6 +68,32 @@ pub fn page_backend() -> openscaler::Backend {
     serde_json::from_value(golden().body).unwrap()
 }
 
+/// The page's example body, written with the builder as a user would.
+pub fn page_backend_from_builder() -> openscaler::Backend {
+    use openscaler::{
+        Backend, BalancingMethod, HealthCheck, Mode, ProxyProtocol, Servers, StickySession,
+    };
+    Backend::named("api-backend")
+        .mode(Mode::Http)
+        .balancing_method(BalancingMethod::RoundRobin)
+        .port(8080)
+        .servers(Servers::computers(["23", "24"]))
+        .tls(false)
+        .tls_verify(false)
+        .forward_for(true)
+        .proxy_protocol(ProxyProtocol::V2)
+        .sticky_session(StickySession::cookie("SERVERID", Duration::from_secs(300)))
+        .health_check(
+            HealthCheck::http("/health")
+                .method("GET")
+                .port(80)
+                .expected_code(200)
+                .host_header("example.com"),
+        )
+        .build()
+        .unwrap()
+}
+
 /// One request as it arrived on the socket.
 #[derive(Clone, Debug)]
 pub struct RawRequest {

@@ -1,34 +1,12 @@
 //! What both benchmarks share: the page's backend, the two clients and the
 //! hand-written call.
 
-use std::time::Duration;
-
-use openscaler::{
-    Backend, BalancingMethod, HealthCheck, Mode, ProxyProtocol, Servers, StickySession,
-};
+use openscaler::Backend;
 
 pub const TOKEN: &str = "bench-token";
 
 pub fn page_backend() -> Backend {
-    Backend::named("api-backend")
-        .mode(Mode::Http)
-        .balancing_method(BalancingMethod::RoundRobin)
-        .port(8080)
-        .servers(Servers::computers(["23", "24"]))
-        .tls(false)
-        .tls_verify(false)
-        .forward_for(true)
-        .proxy_protocol(ProxyProtocol::V2)
-        .sticky_session(StickySession::cookie("SERVERID", Duration::from_secs(300)))
-        .health_check(
-            HealthCheck::http("/health")
-                .method("GET")
-                .port(80)
-                .expected_code(200)
-                .host_header("example.com"),
-        )
-        .build()
-        .unwrap()
+    crate::support::page_backend_from_builder()
 }
 
 /// The SDK with its defaults (3 attempts, 10 s connect and 30 s attempt
