@@ -40,17 +40,39 @@ const REPLACED: &[(&str, &str)] = &[
 fn main() {
     println!("cargo:rerun-if-changed={SPEC}");
     println!("cargo:rerun-if-changed=build.rs");
-    if let Err(problem) = generate() {
+    if let Err(problem) = run() {
         // One line cargo shows verbatim, instead of a panic backtrace.
-        eprintln!("error: {SPEC}: {problem}");
+        eprintln!("{}", report(&problem));
         process::exit(1);
     }
 }
 
-fn generate() -> Result<(), String> {
+/// The line a problem with the spec is reported as.
+pub(crate) fn report(problem: &str) -> String {
+    format!("error: {SPEC}: {problem}")
+}
+
+fn run() -> Result<(), String> {
     let text = fs::read_to_string(SPEC).map_err(|e| format!("cannot read it: {e}"))?;
-    let spec: openapiv3::OpenAPI = serde_yaml::from_str(&text)
-        .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
+    let generated = generate(&text)?;
+    let out = env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?;
+    write_rust(&Path::new(&out).join("client.rs"), generated.client)?;
+    write_rust(&Path::new(&out).join("httpmock.rs"), generated.mock)?;
+    fs::write(Path::new(&out).join("schemas.json"), generated.schemas)
+        .map_err(|e| format!("cannot write schemas.json: {e}"))
+}
+
+/// What `generate` makes from the spec.
+pub(crate) struct Generated {
+    client: proc_macro2::TokenStream,
+    mock: proc_macro2::TokenStream,
+    schemas: String,
+}
+
+/// Everything but the writing, so that tests can feed it broken specs.
+pub(crate) fn generate(text: &str) -> Result<Generated, String> {
+    let spec: openapiv3::OpenAPI =
+        serde_yaml::from_str(text).map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
 
     let mut settings = GenerationSettings::new();
     settings
@@ -105,12 +127,11 @@ fn generate() -> Result<(), String> {
         }
     };
 
-    let out = env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?;
-    write_rust(&Path::new(&out).join("client.rs"), client)?;
-    write_rust(&Path::new(&out).join("httpmock.rs"), mock)?;
-    let schemas = json_schemas(&text)?;
-    fs::write(Path::new(&out).join("schemas.json"), schemas)
-        .map_err(|e| format!("cannot write schemas.json: {e}"))
+    Ok(Generated {
+        client,
+        mock,
+        schemas: json_schemas(text)?,
+    })
 }
 
 /// The spec's component schemas as JSON Schema (for `src/schema.rs`): the
