@@ -80,19 +80,12 @@ impl Servers {
     }
 }
 
-/// The known forms, as serde derives them; borrowed when writing.
+/// The known forms, as serde derives them, borrowed for writing.
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum KnownRef<'a> {
     Computer { computer_ids: &'a [String] },
     Ip { ips: &'a [String] },
-}
-
-#[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum Known {
-    Computer { computer_ids: Vec<String> },
-    Ip { ips: Vec<String> },
 }
 
 impl Serialize for Servers {
@@ -109,14 +102,23 @@ impl Serialize for Servers {
 
 impl<'de> Deserialize<'de> for Servers {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let object = Map::deserialize(deserializer)?;
+        // Read the object once, then take the known form's field out of it
+        // (serde's internally tagged enums would buffer it a second time).
+        let mut object = Map::deserialize(deserializer)?;
+        let list = |object: &mut Map<String, Value>, field: &'static str| {
+            let value = object
+                .remove(field)
+                .ok_or_else(|| D::Error::missing_field(field))?;
+            Vec::<String>::deserialize(value)
+                .map_err(|e| D::Error::custom(format_args!("servers.{field}: {e}")))
+        };
         match object.get("type") {
-            Some(Value::String(t)) if t == "computer" || t == "ip" => {
-                match Known::deserialize(Value::Object(object)).map_err(D::Error::custom)? {
-                    Known::Computer { computer_ids } => Ok(Servers::Computer { computer_ids }),
-                    Known::Ip { ips } => Ok(Servers::Ip { ips }),
-                }
-            }
+            Some(Value::String(t)) if t == "computer" => Ok(Servers::Computer {
+                computer_ids: list(&mut object, "computer_ids")?,
+            }),
+            Some(Value::String(t)) if t == "ip" => Ok(Servers::Ip {
+                ips: list(&mut object, "ips")?,
+            }),
             Some(Value::String(_)) => Ok(Servers::Unknown(object)),
             Some(other) => Err(D::Error::custom(format_args!(
                 "servers: `type` must be a string, found {other}"
