@@ -1,6 +1,6 @@
 //! [`Servers`]: the `oneOf` of server sets, as a Rust enum.
 
-use serde::{de::Error as _, Deserialize, Deserializer, Serialize, Serializer};
+use serde::{de::Error as _, ser::SerializeMap, Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 /// The servers behind a backend (`servers`): OpenScaler computers by id, or
@@ -14,6 +14,10 @@ use serde_json::{Map, Value};
 /// says the field is "object | object"; it is this crate's model of the second
 /// object (see `openapi.yaml`).
 ///
+/// Fields this version does not know are kept in `extra` and sent back
+/// unchanged, so reading a backend and sending it again loses nothing. Make
+/// values with [`Servers::computers`] and [`Servers::ips`]; match with `..`.
+///
 /// # Examples
 ///
 /// ```
@@ -26,21 +30,27 @@ use serde_json::{Map, Value};
 /// );
 ///
 /// let servers = Servers::ips(["10.0.0.5", "2001:db8::5"]);
-/// assert!(matches!(servers, Servers::Ip { ref ips } if ips.len() == 2));
+/// assert!(matches!(servers, Servers::Ip { ref ips, .. } if ips.len() == 2));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Servers {
     /// `"type": "computer"`: OpenScaler computers, by id.
+    #[non_exhaustive]
     Computer {
         /// Ids of the computers; non-empty, no repeats.
         computer_ids: Vec<String>,
+        /// Fields this version does not know, as received.
+        extra: Map<String, Value>,
     },
     /// `"type": "ip"`: servers by IPv4 or IPv6 address.
+    #[non_exhaustive]
     Ip {
         /// The addresses, as text; non-empty, no repeats.
         ips: Vec<String>,
+        /// Fields this version does not know, as received.
+        extra: Map<String, Value>,
     },
     /// A `type` this version of the crate does not know: the whole object as
     /// received, sent back unchanged.
@@ -56,6 +66,7 @@ impl Servers {
     {
         Servers::Computer {
             computer_ids: ids.into_iter().map(Into::into).collect(),
+            extra: Map::new(),
         }
     }
 
@@ -67,6 +78,7 @@ impl Servers {
     {
         Servers::Ip {
             ips: addresses.into_iter().map(|a| a.to_string()).collect(),
+            extra: Map::new(),
         }
     }
 
@@ -80,23 +92,23 @@ impl Servers {
     }
 }
 
-/// The known forms, as serde derives them, borrowed for writing.
-#[derive(Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum KnownRef<'a> {
-    Computer { computer_ids: &'a [String] },
-    Ip { ips: &'a [String] },
-}
-
 impl Serialize for Servers {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Servers::Computer { computer_ids } => {
-                KnownRef::Computer { computer_ids }.serialize(serializer)
-            }
-            Servers::Ip { ips } => KnownRef::Ip { ips }.serialize(serializer),
-            Servers::Unknown(object) => object.serialize(serializer),
+        let (field, list, extra) = match self {
+            Servers::Computer {
+                computer_ids,
+                extra,
+            } => ("computer_ids", computer_ids, extra),
+            Servers::Ip { ips, extra } => ("ips", ips, extra),
+            Servers::Unknown(object) => return object.serialize(serializer),
+        };
+        let mut map = serializer.serialize_map(Some(2 + extra.len()))?;
+        map.serialize_entry("type", self.type_name())?;
+        map.serialize_entry(field, list)?;
+        for (key, value) in extra {
+            map.serialize_entry(key, value)?;
         }
+        map.end()
     }
 }
 
@@ -112,13 +124,21 @@ impl<'de> Deserialize<'de> for Servers {
             Vec::<String>::deserialize(value)
                 .map_err(|e| D::Error::custom(format_args!("servers.{field}: {e}")))
         };
+        // What is left once `type` and the list are taken out is `extra`.
         match object.get("type") {
-            Some(Value::String(t)) if t == "computer" => Ok(Servers::Computer {
-                computer_ids: list(&mut object, "computer_ids")?,
-            }),
-            Some(Value::String(t)) if t == "ip" => Ok(Servers::Ip {
-                ips: list(&mut object, "ips")?,
-            }),
+            Some(Value::String(t)) if t == "computer" => {
+                object.remove("type");
+                let computer_ids = list(&mut object, "computer_ids")?;
+                Ok(Servers::Computer {
+                    computer_ids,
+                    extra: object,
+                })
+            }
+            Some(Value::String(t)) if t == "ip" => {
+                object.remove("type");
+                let ips = list(&mut object, "ips")?;
+                Ok(Servers::Ip { ips, extra: object })
+            }
             Some(Value::String(_)) => Ok(Servers::Unknown(object)),
             Some(other) => Err(D::Error::custom(format_args!(
                 "servers: `type` must be a string, found {other}"
@@ -143,6 +163,16 @@ mod tests {
             assert!(!matches!(servers, Servers::Unknown(_)));
             assert_eq!(serde_json::to_value(&servers).unwrap(), wire);
         }
+    }
+
+    #[test]
+    fn unknown_fields_of_a_known_type_are_kept() {
+        let wire = json!({"type": "ip", "ips": ["10.0.0.5"], "weights": [3], "zone": "a"});
+        let servers: Servers = serde_json::from_value(wire.clone()).unwrap();
+        assert!(
+            matches!(&servers, Servers::Ip { ips, extra } if ips.len() == 1 && extra.len() == 2)
+        );
+        assert_eq!(serde_json::to_value(&servers).unwrap(), wire);
     }
 
     #[test]

@@ -144,14 +144,14 @@ impl Checker {
 
     fn servers(&mut self, servers: &Servers) {
         match servers {
-            Servers::Computer { computer_ids } => {
+            Servers::Computer { computer_ids, .. } => {
                 self.list("servers.computer_ids", computer_ids, "computer id", |id| {
                     (!id.is_empty())
                         .then_some(id.as_str())
                         .ok_or("must not be empty")
                 })
             }
-            Servers::Ip { ips } => self.list("servers.ips", ips, "address", |ip| {
+            Servers::Ip { ips, .. } => self.list("servers.ips", ips, "address", |ip| {
                 ip.parse::<IpAddr>()
                     .map_err(|_| "is not an IPv4 or IPv6 address")
             }),

@@ -43,6 +43,15 @@ fn unknown_values_and_fields_parse() {
     backend.validate().unwrap();
 }
 
+/// Unknown fields inside a known `servers` form are kept too.
+#[test]
+fn unknown_fields_in_known_servers_are_kept() {
+    let wire = json!({"type": "computer", "computer_ids": ["23"], "zone": "eu-1"});
+    let servers: Servers = serde_json::from_value(wire.clone()).unwrap();
+    assert_eq!(servers.type_name(), "computer");
+    assert_eq!(serde_json::to_value(&servers).unwrap(), wire);
+}
+
 /// Read, change one field, write: everything else goes back as it came.
 #[tokio::test]
 async fn read_modify_write_loses_nothing() {
