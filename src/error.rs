@@ -4,7 +4,7 @@ use std::fmt;
 
 use reqwest::StatusCode;
 
-use crate::{generated, hooks::CallRecord, ValidationError};
+use crate::{generated, hooks::CallRecord, retry::is_retryable_status, ValidationError};
 
 /// Longest excerpt of a response body kept in an error, in bytes.
 const EXCERPT_LIMIT: usize = 512;
@@ -102,15 +102,12 @@ impl Error {
                 this.inner.status = Some(response.status());
                 // A failure to read the rest of the body leaves the excerpt empty.
                 let body = response.bytes().await.unwrap_or_default();
-                this.inner.body_excerpt = excerpt(&body);
+                this.inner.body_excerpt = Some(excerpt(&body));
                 this
             }
             E::InvalidResponsePayload(body, source) => {
                 let mut this = Error::new(kind_for_status(call.status));
-                this.inner.body_excerpt = excerpt(&body);
-                if body.is_empty() {
-                    this.inner.body_excerpt = Some("(empty)".to_owned());
-                }
+                this.inner.body_excerpt = Some(excerpt(&body));
                 // For an error status the excerpt says it all; the JSON
                 // parser's complaint matters only for a success body.
                 match this.inner.kind {
@@ -206,10 +203,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self.inner.kind {
             ErrorKind::Transport => true,
-            ErrorKind::Status => self
-                .inner
-                .status
-                .is_some_and(|s| matches!(s.as_u16(), 408 | 429 | 502 | 503 | 504)),
+            ErrorKind::Status => self.inner.status.is_some_and(is_retryable_status),
             _ => false,
         }
     }
@@ -240,17 +234,16 @@ fn kind_for_status(status: Option<StatusCode>) -> ErrorKind {
 }
 
 /// The first [`EXCERPT_LIMIT`] bytes of a body, lossily decoded, trimmed, on
-/// one line; `None` for an empty body.
-fn excerpt(body: &[u8]) -> Option<String> {
+/// one line; `(empty)` for a body with nothing to show.
+fn excerpt(body: &[u8]) -> String {
     let cut = &body[..body.len().min(EXCERPT_LIMIT)];
     let text = String::from_utf8_lossy(cut);
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let more = if body.len() > EXCERPT_LIMIT {
-        "..."
-    } else {
-        ""
-    };
-    (!text.is_empty()).then(|| format!("{text}{more}"))
+    match (text.is_empty(), body.len() > EXCERPT_LIMIT) {
+        (true, _) => "(empty)".to_owned(),
+        (false, true) => format!("{text}..."),
+        (false, false) => text,
+    }
 }
 
 impl fmt::Display for Error {

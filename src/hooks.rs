@@ -62,7 +62,7 @@ impl fmt::Debug for Hooks {
 }
 
 /// What the pipeline saw during one call.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub(crate) struct CallRecord {
     pub(crate) attempts: u32,
     pub(crate) status: Option<StatusCode>,

@@ -46,7 +46,7 @@ impl Port {
 
 /// A port written as plain decimal digits, 1 to 65535 (leading `+`, spaces
 /// and the like are refused, unlike `str::parse`).
-pub(crate) fn parse_decimal_port(text: &str) -> Option<u16> {
+fn parse_decimal_port(text: &str) -> Option<u16> {
     if text.is_empty()
         || text.len() > 5
         || !text.bytes().all(|b| b.is_ascii_digit())

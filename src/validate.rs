@@ -12,7 +12,7 @@ use std::{
     net::IpAddr,
 };
 
-use crate::{port::parse_decimal_port, Backend, HealthCheck, Port, Servers, StickySession};
+use crate::{Backend, HealthCheck, Port, Servers, StickySession};
 
 /// One problem with a value that was about to be sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -132,13 +132,13 @@ impl Checker {
 
     fn port(&mut self, port: &Port) {
         match port {
-            Port::Number(0) => self.refuse("port", 0, "must be from 1 to 65535"),
-            Port::Text(text) if parse_decimal_port(text).is_none() => self.refuse(
+            _ if port.number().is_some() => {}
+            Port::Number(n) => self.refuse("port", n, "must be from 1 to 65535"),
+            Port::Text(text) => self.refuse(
                 "port",
                 text,
                 "must be a port from 1 to 65535 in decimal digits",
             ),
-            _ => {}
         }
     }
 

@@ -1,8 +1,6 @@
 //! Client configuration: defaults, the environment, and the token kept out
 //! of every printable form.
 
-mod support;
-
 use std::time::Duration;
 
 use openscaler::{Client, ErrorKind};
@@ -100,23 +98,4 @@ fn from_env_reads_the_three_variables() {
     std::env::set_var(openscaler::ENV_TIMEOUT_SECS, "0");
     assert!(Client::from_env().is_err());
     clear();
-}
-
-/// The per-request timeout from the builder applies.
-#[tokio::test]
-async fn a_silent_server_times_out() {
-    let server = support::RawServer::start(vec![support::Reply::Silence(Duration::from_secs(5))]);
-    let client = Client::builder()
-        .base_url(server.base_url())
-        .token("t")
-        .timeout(Duration::from_millis(300))
-        .build()
-        .unwrap();
-    let error = client
-        .update_backend("42", "b", support::page_backend())
-        .await
-        .unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Transport);
-    assert!(error.is_timeout(), "{error:?}");
-    assert!(error.to_string().contains("timed out"), "{error}");
 }

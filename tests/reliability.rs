@@ -216,7 +216,9 @@ async fn a_silent_server_fails_within_the_timeout() {
         .await
         .unwrap_err();
     let elapsed = started.elapsed();
+    assert_eq!(error.kind(), ErrorKind::Transport);
     assert!(error.is_timeout(), "{error:?}");
+    assert!(error.to_string().contains("timed out"), "{error}");
     assert_eq!(error.attempts(), 3);
     // Three attempts of 400 ms and two short waits; far below the 30 s the
     // server would hold each connection.
