@@ -114,11 +114,7 @@ impl Client {
         backend_name: &str,
         backend: Backend,
     ) -> Result<Backend, Error> {
-        let mut checker = Checker::default();
-        checker.path_segment("lb_id", lb_id);
-        checker.path_segment("backend_name", backend_name);
-        checker.backend(&backend);
-        checker.finish()?;
+        self.check_update(lb_id, backend_name, &backend)?;
 
         let span = tracing::info_span!(
             "openscaler",
@@ -151,6 +147,22 @@ impl Client {
                 .await
                 .redact(self.generated.inner.token())),
         }
+    }
+}
+
+impl Client {
+    /// The checks made before sending an update (shared with the dry run).
+    pub(crate) fn check_update(
+        &self,
+        lb_id: &str,
+        backend_name: &str,
+        backend: &Backend,
+    ) -> Result<(), Error> {
+        let mut checker = Checker::default();
+        checker.path_segment("lb_id", lb_id);
+        checker.path_segment("backend_name", backend_name);
+        checker.backend(backend);
+        Ok(checker.finish()?)
     }
 }
 

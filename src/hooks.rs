@@ -120,6 +120,10 @@ impl ClientHooks<Hooks> for generated::Client {
     }
 
     async fn exec(&self, request: Request, _: &OperationInfo) -> reqwest::Result<Response> {
+        // A dry run (`Client::preview_update_backend`) keeps the request here.
+        if let Some(answer) = crate::preview::intercept(&request) {
+            return Ok(answer);
+        }
         let policy = &self.inner.retry;
         let deadline = Instant::now() + policy.deadline;
         let mut current = request;

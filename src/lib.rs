@@ -12,6 +12,7 @@
 //! - `servers`: [`Servers`], the `oneOf` of server sets;
 //! - `port`: [`Port`], integer or string;
 //! - `enums`: the spec's string enums, open to values added later;
+//! - `preview`: dry runs, the request a call would send ([`PreparedRequest`]);
 //! - `validate`: the checks made before sending ([`ValidationError`]);
 //! - `retry`: [`RetryPolicy`], what is retried and why;
 //! - `error`: [`Error`];
@@ -30,6 +31,7 @@ mod hooks;
 #[cfg(feature = "mock")]
 pub mod mock;
 mod port;
+mod preview;
 pub mod retry;
 #[cfg(feature = "schema")]
 pub mod schema;
@@ -45,6 +47,7 @@ pub use enums::{BalancingMethod, HealthCheckType, Mode, ProxyProtocol, StickySes
 pub use error::{Error, ErrorKind};
 pub use generated::types::{Backend, BackendOptions, HealthCheck, StickySession};
 pub use port::Port;
+pub use preview::{PreparedRequest, REDACTED_AUTHORIZATION};
 pub use retry::RetryPolicy;
 pub use servers::Servers;
 pub use validate::{Problem, ValidationError};
