@@ -95,10 +95,10 @@ fn render_without_file(origins: &Origins<'_>, problem: &Problem) -> String {
     if problem.message == "is required" && !line.starts_with("--") {
         let flag = match problem.path.as_str() {
             "servers" => "--computer or --ip".to_owned(),
-            path => format!(
-                "--{}",
-                path.rsplit('.').next().unwrap_or(path).replace('_', "-")
-            ),
+            "options.sticky_session.cookie" => "--sticky-cookie".to_owned(),
+            "options.sticky_session.ttl" => "--sticky-ttl".to_owned(),
+            "options.health_check.type" => "--health-check-type".to_owned(),
+            path => format!("--{}", path.replace('_', "-")),
         };
         format!("{line}: give {flag}, or a file with -f")
     } else {

@@ -248,7 +248,7 @@ fn bad_flags_are_named_all_at_once() {
         "error: --mode: \"udp\" must be one of http, tcp",
         "error: balancing_method is required: give --balancing-method, or a file with -f",
         "error: --port: 70000 must be a port from 1 to 65535",
-        "error: --sticky-cookie: options.sticky_session.cookie is required",
+        "error: options.sticky_session.cookie is required: give --sticky-cookie, or a file with -f",
         "error: --health-check-port: \"x\" must be a port from 1 to 65535",
         "error: --computer: servers.computer_ids[1]: \"1\" repeats servers.computer_ids[0]",
         "error: --sticky-ttl: \"5 minutes\" must be a whole number above zero followed by ms, s, m, h or d, such as \"5m\"",
