@@ -1,0 +1,255 @@
+//! The request journal: what arrived at the API routes and what was
+//! answered, the newest [`Journal::capacity`] entries, with the bearer token
+//! never stored.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::spec::Violation;
+
+/// Bodies are kept up to this many bytes per entry.
+pub const MAX_BODY_KEPT: usize = 16 * 1024;
+/// Header values are kept up to this many bytes.
+const MAX_HEADER_KEPT: usize = 1024;
+
+/// One request as the journal shows it (`GET /__sandbox/requests`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    /// The `x-request-id` the answer carried.
+    pub id: String,
+    /// When the request head arrived, RFC 3339 UTC with milliseconds.
+    pub received_at: String,
+    /// From arrival to the answer (or the reset), in milliseconds.
+    pub duration_ms: f64,
+    /// The method as sent.
+    pub method: String,
+    /// The request target as sent: raw path, still percent-encoded, and the
+    /// query if any.
+    pub path: String,
+    /// Header names in lower case; repeated headers joined with `", "`;
+    /// `authorization` shown as `Bearer <redacted>`.
+    pub headers: BTreeMap<String, String>,
+    /// The body, when it is JSON (and not cut).
+    pub body: Option<Value>,
+    /// The body as text (invalid UTF-8 replaced), when it is not JSON or was
+    /// cut at [`MAX_BODY_KEPT`] bytes.
+    pub body_text: Option<String>,
+    /// The body's full length in bytes (when it was read).
+    pub body_bytes: Option<usize>,
+    /// The body was longer than what is kept.
+    pub body_truncated: bool,
+    /// The schema check of the body: `null` when it was not reached.
+    pub validation: Option<Validation>,
+    /// The fault injected, if any: a status (`"503"`) or `"reset"`.
+    pub fault: Option<String>,
+    /// The status answered; `null` when the connection was reset.
+    pub status: Option<u16>,
+}
+
+/// The outcome of the schema check.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Validation {
+    /// No violation.
+    pub valid: bool,
+    /// Every violation, each with its JSON Pointer.
+    pub violations: Vec<Violation>,
+}
+
+/// A request being recorded; becomes a [`JournalEntry`].
+#[derive(Clone, Debug)]
+pub(crate) struct Record {
+    pub id: String,
+    pub received_at: std::time::SystemTime,
+    pub started: std::time::Instant,
+    pub duration_ms: f64,
+    pub method: String,
+    pub path: String,
+    pub headers: BTreeMap<String, String>,
+    pub body: Option<Bytes>,
+    pub body_bytes: Option<usize>,
+    pub validation: Option<Validation>,
+    pub fault: Option<String>,
+    pub status: Option<u16>,
+}
+
+impl Record {
+    /// Starts a record from the request head, redacting credentials.
+    pub fn new(id: &str, method: &str, path: &str, headers: &axum::http::HeaderMap) -> Record {
+        let mut kept: BTreeMap<String, String> = BTreeMap::new();
+        for (name, value) in headers {
+            let name = name.as_str();
+            let value = if name == "authorization" || name == "proxy-authorization" {
+                redact(value.as_bytes())
+            } else {
+                let text = String::from_utf8_lossy(value.as_bytes());
+                cut(&text, MAX_HEADER_KEPT)
+            };
+            kept.entry(name.to_owned())
+                .and_modify(|v| {
+                    v.push_str(", ");
+                    v.push_str(&value);
+                })
+                .or_insert(value);
+        }
+        Record {
+            id: id.to_owned(),
+            received_at: std::time::SystemTime::now(),
+            started: std::time::Instant::now(),
+            duration_ms: 0.0,
+            method: method.to_owned(),
+            path: cut(path, MAX_HEADER_KEPT * 8),
+            headers: kept,
+            body: None,
+            body_bytes: None,
+            validation: None,
+            fault: None,
+            status: None,
+        }
+    }
+
+    /// Keeps the first [`MAX_BODY_KEPT`] bytes of the body.
+    pub fn set_body(&mut self, body: &Bytes) {
+        self.body_bytes = Some(body.len());
+        self.body = Some(body.slice(..body.len().min(MAX_BODY_KEPT)));
+    }
+
+    fn entry(&self) -> JournalEntry {
+        let truncated = self.body_bytes.unwrap_or(0) > self.body.as_ref().map_or(0, Bytes::len);
+        let json = match (&self.body, truncated) {
+            (Some(bytes), false) => serde_json::from_slice::<Value>(bytes).ok(),
+            _ => None,
+        };
+        let text = match (&self.body, &json) {
+            (Some(bytes), None) => Some(String::from_utf8_lossy(bytes).into_owned()),
+            _ => None,
+        };
+        JournalEntry {
+            id: self.id.clone(),
+            received_at: humantime::format_rfc3339_millis(self.received_at).to_string(),
+            duration_ms: self.duration_ms,
+            method: self.method.clone(),
+            path: self.path.clone(),
+            headers: self.headers.clone(),
+            body: json,
+            body_text: text,
+            body_bytes: self.body_bytes,
+            body_truncated: truncated,
+            validation: self.validation.clone(),
+            fault: self.fault.clone(),
+            status: self.status,
+        }
+    }
+}
+
+/// `Bearer <redacted>` for any bearer credential; only the scheme of
+/// anything else.
+pub(crate) fn redact(value: &[u8]) -> String {
+    let text = String::from_utf8_lossy(value);
+    match text.trim().split_once(' ') {
+        Some((scheme, _)) if scheme.len() <= 32 => format!("{scheme} <redacted>"),
+        _ => "<redacted>".to_owned(),
+    }
+}
+
+fn cut(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// The newest entries, oldest first, at most `capacity`.
+#[derive(Debug)]
+pub(crate) struct Journal {
+    capacity: usize,
+    entries: VecDeque<Record>,
+    dropped: u64,
+}
+
+impl Journal {
+    pub fn new(capacity: usize) -> Journal {
+        Journal {
+            capacity,
+            entries: VecDeque::with_capacity(capacity.min(1024)),
+            dropped: 0,
+        }
+    }
+
+    pub fn push(&mut self, record: Record) {
+        if self.capacity == 0 {
+            self.dropped += 1;
+            return;
+        }
+        if self.entries.len() == self.capacity {
+            self.entries.pop_front();
+            self.dropped += 1;
+        }
+        self.entries.push_back(record);
+    }
+
+    pub fn entries(&self) -> Vec<JournalEntry> {
+        self.entries.iter().map(Record::entry).collect()
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.dropped = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(n: usize) -> Record {
+        Record::new(&n.to_string(), "PUT", "/", &axum::http::HeaderMap::new())
+    }
+
+    #[test]
+    fn keeps_the_newest_entries_and_counts_the_rest() {
+        let mut journal = Journal::new(3);
+        for n in 0..5 {
+            journal.push(record(n));
+        }
+        let ids: Vec<String> = journal.entries().into_iter().map(|e| e.id).collect();
+        assert_eq!(ids, ["2", "3", "4"]);
+        assert_eq!(journal.dropped(), 2);
+        journal.clear();
+        assert!(journal.entries().is_empty());
+    }
+
+    #[test]
+    fn credentials_are_redacted_to_their_scheme() {
+        assert_eq!(redact(b"Bearer s3cret"), "Bearer <redacted>");
+        assert_eq!(redact(b"Basic dXNlcjpwYXNz"), "Basic <redacted>");
+        assert_eq!(redact(b"s3cret"), "<redacted>");
+        assert_eq!(redact(b"\xff\xfe secret"), "\u{fffd}\u{fffd} <redacted>");
+    }
+
+    #[test]
+    fn long_bodies_are_cut_and_shown_as_text() {
+        let mut r = record(0);
+        let body = Bytes::from(format!("\"{}\"", "x".repeat(MAX_BODY_KEPT)));
+        r.set_body(&body);
+        let entry = r.entry();
+        assert!(entry.body_truncated);
+        assert_eq!(entry.body, None);
+        assert_eq!(entry.body_bytes, Some(MAX_BODY_KEPT + 2));
+        assert_eq!(entry.body_text.unwrap().len(), MAX_BODY_KEPT);
+    }
+}

@@ -1,0 +1,108 @@
+//! `openscaler-sandbox`: the sandbox as a program. Prints one JSON line on
+//! stdout when ready (`{"listening": ..., "spec_sha256": ..., "version": ...}`)
+//! and serves until interrupted.
+
+use std::{io::Write, net::IpAddr, path::PathBuf, process::ExitCode};
+
+use clap::Parser;
+use openscaler_sandbox::Sandbox;
+
+/// A stateful stand-in for the OpenScaler API (Update a Backend), known only
+/// from openapi.yaml: schema checks with JSON Pointers, stored backends, a
+/// request journal, faults, and the conformance vectors in vector mode.
+#[derive(Parser, Debug)]
+#[command(name = "openscaler-sandbox", version)]
+struct Args {
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Port to bind; 0 picks a free one (the ready line tells which).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Accept only this bearer token (repeatable); by default any non-empty token.
+    #[arg(long = "token", value_name = "TOKEN")]
+    tokens: Vec<String>,
+    /// Seed for request ids and fault draws, for reproducible runs.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Faults, e.g. 503=0.1,429=0.05,reset=0.02,latency=20ms (also retry-after=SECONDS).
+    #[arg(long, value_name = "SPEC")]
+    faults: Option<String>,
+    /// JSON file of stored backends at start: {"LB_ID": {"BACKEND_NAME": backend}}.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// Directory of conformance vectors (*.json) for vector mode, instead of the embedded ones.
+    #[arg(long, value_name = "DIR")]
+    vectors: Option<PathBuf>,
+    /// Journal entries kept (older ones go).
+    #[arg(long, value_name = "ENTRIES", default_value_t = openscaler_sandbox::DEFAULT_JOURNAL_CAPACITY)]
+    journal: usize,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(args))
+}
+
+async fn run(args: Args) -> ExitCode {
+    let mut builder = Sandbox::builder()
+        .host(args.host)
+        .port(args.port)
+        .journal_capacity(args.journal);
+    for token in args.tokens {
+        builder = builder.token(token);
+    }
+    if let Some(seed) = args.seed {
+        builder = builder.seed(seed);
+    }
+    if let Some(faults) = &args.faults {
+        builder = builder.faults(faults);
+    }
+    if let Some(path) = &args.state {
+        let state = std::fs::read_to_string(path)
+            .map_err(|e| format!("--state {}: {e}", path.display()))
+            .and_then(|text| {
+                serde_json::from_str(&text)
+                    .map_err(|e| format!("--state {}: not JSON: {e}", path.display()))
+            });
+        match state {
+            Ok(state) => builder = builder.state(state),
+            Err(why) => {
+                eprintln!("error: {why}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if let Some(dir) = args.vectors {
+        builder = builder.vectors_dir(dir);
+    }
+    let sandbox = match builder.start().await {
+        Ok(sandbox) => sandbox,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "{}", sandbox.ready_line())
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        return ExitCode::FAILURE;
+    }
+    drop(stdout);
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+    ExitCode::SUCCESS
+}

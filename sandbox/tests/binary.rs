@@ -1,0 +1,100 @@
+//! The binary: the ready line on stdout, then it serves; bad flags exit 2
+//! with one line naming the flag.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_openscaler-sandbox");
+
+#[test]
+fn prints_a_ready_line_then_serves() {
+    let mut child = Command::new(BIN)
+        .args(["--port", "0", "--seed", "1", "--token", "t"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let ready: Value = serde_json::from_str(&line).unwrap();
+    let url = ready["listening"].as_str().unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    assert_eq!(ready["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(ready["spec_sha256"].as_str().unwrap().len(), 64);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (health, unauthorized) = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let health: Value = client
+            .get(format!("{url}/__sandbox/health"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let unauthorized = client
+            .put(format!("{url}/v1/lbs/42/backends/b"))
+            .header("authorization", "Bearer not-t")
+            .send()
+            .await
+            .unwrap()
+            .status();
+        (health, unauthorized)
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(health["spec_sha256"], ready["spec_sha256"]);
+    assert_eq!(unauthorized, 401);
+}
+
+#[test]
+fn bad_flags_exit_2_naming_the_flag() {
+    for (args, says) in [
+        (
+            vec!["--faults", "503=2"],
+            "error: --faults: fault 503 probability \"2\" is not a number from 0 to 1",
+        ),
+        (
+            vec!["--state", "/nonexistent/state.json"],
+            "error: --state /nonexistent/state.json: ",
+        ),
+        (
+            vec!["--host", "256.0.0.1"],
+            "invalid value '256.0.0.1' for '--host <HOST>'",
+        ),
+    ] {
+        let output = Command::new(BIN).args(&args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[test]
+fn help_lists_every_flag() {
+    let output = Command::new(BIN).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    for flag in [
+        "--host",
+        "--port",
+        "--token",
+        "--seed",
+        "--faults",
+        "--state",
+        "--vectors",
+        "--journal",
+        "--version",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from --help");
+    }
+}
