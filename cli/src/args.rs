@@ -48,6 +48,11 @@ pub struct Global {
     /// Time allowed for one attempt: seconds, or with a unit (500ms, 30s, 2m)
     #[arg(long, global = true, value_name = "DURATION")]
     pub timeout: Option<String>,
+    /// Times an update is tried, the first included; retried are connection
+    /// failures, timeouts, 408, 429, 502, 503 and 504 (the SDK's policy)
+    #[arg(long, global = true, value_name = "N", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub attempts: u32,
     /// Profile to use from the config file [default: default]
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,

@@ -129,6 +129,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 /// first needed (so that bad input is reported before configuration).
 pub struct Context {
     settings: Result<Settings, String>,
+    attempts: u32,
 }
 
 impl Context {
@@ -136,6 +137,7 @@ impl Context {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         Context {
             settings: config::resolve(global, &env),
+            attempts: global.attempts,
         }
     }
 
@@ -143,7 +145,8 @@ impl Context {
     /// stand-in, which is shown redacted like any token and never sent.
     pub fn client(&self, dry_run: bool) -> Result<Client, Failure> {
         let settings = self.settings.as_ref().map_err(Failure::config)?;
-        let mut builder = Client::builder();
+        let mut builder = Client::builder()
+            .retry_policy(openscaler::RetryPolicy::default().max_attempts(self.attempts));
         if let Some(url) = &settings.base_url {
             builder = builder.base_url(url);
         }
