@@ -40,7 +40,7 @@ impl Entry {
 
 /// What became of one entry.
 enum Outcome {
-    Applied(Backend),
+    Applied(Box<Backend>),
     Failed(Error),
     Skipped,
 }
@@ -132,7 +132,7 @@ pub async fn run(args: ApplyArgs, global: &Global, ctx: &Context) -> Result<u8, 
 
 fn report<'a>(index: usize, entry: &'a Entry, outcome: &'a Outcome) -> Report<'a> {
     let (result, backend, error) = match outcome {
-        Outcome::Applied(backend) => ("ok", Some(backend), None),
+        Outcome::Applied(backend) => ("ok", Some(&**backend), None),
         Outcome::Skipped => ("skipped", None, None),
         Outcome::Failed(e) => (
             "failed",
@@ -227,7 +227,7 @@ async fn send_all(
             None => {}
         }
         outcomes[i] = match result {
-            Ok(backend) => Outcome::Applied(backend),
+            Ok(backend) => Outcome::Applied(Box::new(backend)),
             Err(e) => Outcome::Failed(e),
         };
     }

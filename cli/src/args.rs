@@ -81,7 +81,7 @@ pub enum Command {
     Backend(BackendCommand),
     /// Update many backends from one file, validated before anything is sent
     #[command(after_help = APPLY_HELP)]
-    Apply(ApplyArgs),
+    Apply(Box<ApplyArgs>),
     /// Print a shell completion script
     Completion {
         #[arg(value_enum)]
@@ -118,7 +118,7 @@ Every entry is checked first; with any problem, nothing is sent (exit 2).
 pub enum BackendCommand {
     /// Replace a backend's configuration (PUT): fields left out are reset
     #[command(after_help = UPDATE_HELP)]
-    Update(UpdateArgs),
+    Update(Box<UpdateArgs>),
     /// Print the vendor page's example backend as a commented file to start from
     Template,
 }

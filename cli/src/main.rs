@@ -109,11 +109,11 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Backend(BackendCommand::Update(args)) => {
             let ctx = Context::new(&global);
-            runtime()?.block_on(update::run(args, &global, &ctx))
+            runtime()?.block_on(update::run(*args, &global, &ctx))
         }
         Command::Apply(args) => {
             let ctx = Context::new(&global);
-            runtime()?.block_on(apply::run(args, &global, &ctx))
+            runtime()?.block_on(apply::run(*args, &global, &ctx))
         }
     }
 }
