@@ -113,15 +113,64 @@ pub fn overlay(value: &mut Value, flags: &FieldFlags) -> BTreeMap<String, &'stat
         root: value,
         origins: BTreeMap::new(),
     };
-    let text = |v: &Option<String>| v.as_ref().map(|s| json!(s));
-    set.put("name", "--name", text(&flags.name));
-    set.put("mode", "--mode", text(&flags.mode));
-    set.put(
-        "balancing_method",
-        "--balancing-method",
-        text(&flags.balancing_method),
-    );
+    let texts: [(&str, &'static str, &Option<String>); 11] = [
+        ("name", "--name", &flags.name),
+        ("mode", "--mode", &flags.mode),
+        (
+            "balancing_method",
+            "--balancing-method",
+            &flags.balancing_method,
+        ),
+        (
+            "options.proxy_protocol",
+            "--proxy-protocol",
+            &flags.proxy_protocol,
+        ),
+        (
+            "options.sticky_session.cookie",
+            "--sticky-cookie",
+            &flags.sticky_cookie,
+        ),
+        (
+            "options.sticky_session.ttl",
+            "--sticky-ttl",
+            &flags.sticky_ttl,
+        ),
+        (
+            "options.health_check.type",
+            "--health-check-type",
+            &flags.health_check_type,
+        ),
+        (
+            "options.health_check.path",
+            "--health-check-path",
+            &flags.health_check_path,
+        ),
+        (
+            "options.health_check.method",
+            "--health-check-method",
+            &flags.health_check_method,
+        ),
+        (
+            "options.health_check.expected_code",
+            "--expected-code",
+            &flags.expected_code,
+        ),
+        (
+            "options.health_check.host_header",
+            "--host-header",
+            &flags.host_header,
+        ),
+    ];
+    for (path, flag, value) in texts {
+        set.put(path, flag, value.as_ref().map(|s| json!(s)));
+    }
     set.put("port", "--port", flags.port.as_deref().map(number_or_text));
+    set.put(
+        "options.health_check.port",
+        "--health-check-port",
+        flags.health_check_port.as_deref().map(number_or_text),
+    );
     if !flags.computers.is_empty() {
         let servers = json!({"type": "computer", "computer_ids": flags.computers});
         set.put("servers", "--computer", Some(servers));
@@ -133,88 +182,43 @@ pub fn overlay(value: &mut Value, flags: &FieldFlags) -> BTreeMap<String, &'stat
             Some(json!({"type": "ip", "ips": flags.ips})),
         );
     }
-    let switch = |on: bool, off: bool| match (on, off) {
-        (true, _) => Some(json!(true)),
-        (_, true) => Some(json!(false)),
-        _ => None,
-    };
-    let tls_flag = if flags.no_tls { "--no-tls" } else { "--tls" };
-    set.put("options.tls", tls_flag, switch(flags.tls, flags.no_tls));
-    let verify_flag = if flags.no_tls_verify {
-        "--no-tls-verify"
-    } else {
-        "--tls-verify"
-    };
-    set.put(
-        "options.tls_verify",
-        verify_flag,
-        switch(flags.tls_verify, flags.no_tls_verify),
-    );
-    let forward_flag = if flags.no_forward_for {
-        "--no-forward-for"
-    } else {
-        "--forward-for"
-    };
-    set.put(
-        "options.forward_for",
-        forward_flag,
-        switch(flags.forward_for, flags.no_forward_for),
-    );
-    set.put(
-        "options.proxy_protocol",
-        "--proxy-protocol",
-        text(&flags.proxy_protocol),
-    );
-    let sticky = flags.sticky_cookie.is_some() || flags.sticky_ttl.is_some();
-    set.put(
-        "options.sticky_session.cookie",
-        "--sticky-cookie",
-        text(&flags.sticky_cookie),
-    );
-    set.put(
-        "options.sticky_session.ttl",
-        "--sticky-ttl",
-        text(&flags.sticky_ttl),
-    );
-    if sticky {
+    // Paired switches: `--x` sets true, `--no-x` false; the later one wins.
+    let switches = [
+        (
+            "options.tls",
+            ("--tls", flags.tls),
+            ("--no-tls", flags.no_tls),
+        ),
+        (
+            "options.tls_verify",
+            ("--tls-verify", flags.tls_verify),
+            ("--no-tls-verify", flags.no_tls_verify),
+        ),
+        (
+            "options.forward_for",
+            ("--forward-for", flags.forward_for),
+            ("--no-forward-for", flags.no_forward_for),
+        ),
+    ];
+    for (path, (on_flag, on), (off_flag, off)) in switches {
+        if on {
+            set.put(path, on_flag, Some(json!(true)));
+        } else if off {
+            set.put(path, off_flag, Some(json!(false)));
+        }
+    }
+    // A sticky session or health check made by flags gets its type.
+    if flags.sticky_cookie.is_some() || flags.sticky_ttl.is_some() {
         set.default("options.sticky_session.type", json!("cookie"));
     }
-    let check = flags.health_check_path.is_some()
-        || flags.health_check_method.is_some()
-        || flags.health_check_port.is_some()
-        || flags.expected_code.is_some()
-        || flags.host_header.is_some();
-    set.put(
-        "options.health_check.type",
-        "--health-check-type",
-        text(&flags.health_check_type),
-    );
-    set.put(
-        "options.health_check.path",
-        "--health-check-path",
-        text(&flags.health_check_path),
-    );
-    set.put(
-        "options.health_check.method",
-        "--health-check-method",
-        text(&flags.health_check_method),
-    );
-    set.put(
-        "options.health_check.port",
-        "--health-check-port",
-        flags.health_check_port.as_deref().map(number_or_text),
-    );
-    set.put(
-        "options.health_check.expected_code",
-        "--expected-code",
-        text(&flags.expected_code),
-    );
-    set.put(
-        "options.health_check.host_header",
-        "--host-header",
-        text(&flags.host_header),
-    );
-    if check {
+    let check = [
+        &flags.health_check_path,
+        &flags.health_check_method,
+        &flags.health_check_port,
+        &flags.expected_code,
+        &flags.host_header,
+    ];
+    if check.iter().any(|f| f.is_some()) {
         set.default("options.health_check.type", json!("http"));
     }
     set.origins

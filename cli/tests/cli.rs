@@ -1,6 +1,6 @@
 //! The `openscaler` binary, run as a user would: help, template, files and
 //! flags, validation, dry runs, profiles, exit codes, a closed pipe. Wire
-//! effects are read off a small recording server on 127.0.0.1.
+//! effects are read off the sandbox's request journal.
 
 mod support;
 
@@ -291,7 +291,7 @@ fn usage_errors_exit_2() {
 #[test]
 fn each_flag_reaches_the_wire_over_the_file() {
     let dir = tempdir();
-    let server = Recorder::echo();
+    let server = Server::start(json!({"7": {"web": stored("web")}}));
     let template = write(dir.path(), "b.yaml", &template_text(dir.path()));
     let mut cmd = openscaler(dir.path());
     cmd.args(["backend", "update", "7", "web", "-o", "json", "-f"])
@@ -343,15 +343,12 @@ fn each_flag_reaches_the_wire_over_the_file() {
                               "expected_code": "204", "host_header": "h.example"}
         }
     });
-    let seen = server.seen();
-    assert_eq!(seen.len(), 1);
-    assert_eq!(seen[0].method, "PUT");
-    assert_eq!(seen[0].target, "/v1/lbs/7/backends/web");
-    assert_eq!(
-        seen[0].header("authorization"),
-        Some(&*format!("Bearer {SECRET}"))
-    );
-    assert_eq!(seen[0].json(), expected);
+    let journal = server.journal();
+    assert_eq!(journal.len(), 1);
+    assert_eq!(journal[0].method, "PUT");
+    assert_eq!(journal[0].path, "/v1/lbs/7/backends/web");
+    assert_eq!(journal[0].status, Some(200), "the token was accepted");
+    assert_eq!(journal[0].body.as_ref().unwrap(), &expected);
     // -o json prints what the API returned.
     assert_eq!(serde_json::from_str::<Value>(&out).unwrap(), expected);
 }
@@ -457,7 +454,7 @@ fn one_flag_changes_one_field() {
 #[test]
 fn yaml_json_and_stdin_send_the_same_body() {
     let dir = tempdir();
-    let server = Recorder::echo();
+    let server = Server::start(json!({"42": {"api-backend": stored("api-backend")}}));
     let yaml = template_text(dir.path());
     let json_file = write(dir.path(), "b.json", &golden_body().to_string());
     let yaml_file = write(dir.path(), "b.yaml", &yaml);
@@ -472,7 +469,7 @@ fn yaml_json_and_stdin_send_the_same_body() {
     ];
     for (args, stdin) in &sources {
         let mut cmd = openscaler(dir.path());
-        cmd.args(["backend", "update", "42", "my-backend"])
+        cmd.args(["backend", "update", "42", "api-backend"])
             .args(args)
             .args(["--base-url", &server.url()])
             .env("OPENSCALER_TOKEN", SECRET);
@@ -483,42 +480,58 @@ fn yaml_json_and_stdin_send_the_same_body() {
         assert_eq!(code, 0, "{args:?}: {err}");
         assert_eq!(
             out.trim(),
-            "updated backend my-backend on load balancer 42: api-backend (http, roundrobin, port 8080)"
+            "updated backend api-backend on load balancer 42: api-backend (http, roundrobin, port 8080)"
         );
     }
-    let seen = server.seen();
-    assert_eq!(seen.len(), sources.len());
-    for request in &seen {
-        assert_eq!(request.json(), golden_body());
-        assert_eq!(request.target, golden()["path"].as_str().unwrap());
+    let journal = server.journal();
+    assert_eq!(journal.len(), sources.len());
+    for entry in &journal {
+        assert_eq!(entry.body.as_ref().unwrap(), &golden_body());
+        assert_eq!(entry.path, "/v1/lbs/42/backends/api-backend");
+        assert_eq!(entry.status, Some(200));
     }
 }
 
 /// Exit codes 1 and 4 from the API's answers, each error one line in the
-/// SDK's words, with the request id.
+/// SDK's words, with the request id: a backend the server does not hold
+/// (404), a server failing (500, not retried; 503, retried), a token it
+/// refuses (401), a refusal of the credentials (403).
 #[test]
 fn api_refusals_exit_1_and_credentials_4() {
     let dir = tempdir();
     let template = write(dir.path(), "b.yaml", &template_text(dir.path()));
-    for (status, code) in [(404, 1), (500, 1), (400, 1), (401, 4), (403, 4)] {
-        let server = Recorder::failing(status, "load balancer 42 not found");
+    let cases: &[(&str, &str, &str, i32, usize)] = &[
+        ("unknown", "", SECRET, 1, 1),
+        ("web", "500=1", SECRET, 1, 1),
+        ("web", "503=1,retry-after=0", SECRET, 1, 3),
+        ("web", "", "not-the-token", 4, 1),
+        ("web", "403=1", SECRET, 4, 1),
+    ];
+    for (backend, faults, token, code, attempts) in cases {
+        let server = Server::start(json!({"42": {"web": stored("web")}}));
+        server.sandbox.set_faults(faults).unwrap();
         let mut cmd = openscaler(dir.path());
-        cmd.args(["backend", "update", "42", "web", "-f"])
+        cmd.args(["backend", "update", "42", backend, "--name", backend, "-f"])
             .arg(&template)
-            .args(["--base-url", &server.url(), "--token", SECRET]);
+            .args(["--base-url", &server.url(), "--token", token]);
         let (got, out, err) = run(cmd);
-        assert_eq!(got, code, "{status}: {err}");
+        let journal = server.journal();
+        let status = journal.last().unwrap().status.unwrap();
+        assert_eq!(got, *code, "{status}: {err}");
         assert_eq!(out, "");
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(
             err.starts_with(&format!("error: OpenScaler answered {status}")),
             "{err}"
         );
+        assert!(err.contains("[x-request-id "), "{err}");
+        let plural = if *attempts == 1 { "" } else { "s" };
         assert!(
-            err.contains(&format!("[x-request-id req-{status}]")),
+            err.trim_end()
+                .ends_with(&format!("after {attempts} attempt{plural}")),
             "{err}"
         );
-        assert_eq!(server.seen().len(), 1, "not retried");
+        assert_eq!(journal.len(), *attempts, "{status}");
     }
     // Nothing listening: a transport failure is 1 too.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -527,7 +540,7 @@ fn api_refusals_exit_1_and_credentials_4() {
         .unwrap()
         .port();
     let mut cmd = openscaler(dir.path());
-    cmd.args(["backend", "update", "42", "web", "-f"])
+    cmd.args(["backend", "update", "42", "web", "--attempts", "1", "-f"])
         .arg(&template)
         .args([
             "--base-url",
@@ -572,84 +585,75 @@ fn no_token_is_a_configuration_error() {
 }
 
 /// Flag, then environment, then profile, then default, for the token and
-/// the base URL; the server sees which token came.
+/// the base URL. Each sandbox accepts only its own tokens, so a 200 from
+/// one shows which URL and which token were used.
 #[test]
 fn settings_precedence_flag_env_profile() {
     let dir = tempdir();
-    let flag_server = Recorder::echo();
-    let env_server = Recorder::echo();
-    let profile_server = Recorder::echo();
+    let (flag, env, profile, other) = (
+        format!("{SECRET}-flag"),
+        format!("{SECRET}-env"),
+        format!("{SECRET}-profile"),
+        format!("{SECRET}-other"),
+    );
+    let state = json!({"42": {"web": stored("web")}});
+    let server = |tokens: &[&String]| {
+        let mut builder = openscaler_sandbox::Sandbox::builder().state(state.clone());
+        for token in tokens {
+            builder = builder.token(token.as_str());
+        }
+        Server::with(builder)
+    };
+    let flag_server = server(&[&flag]);
+    let env_server = server(&[&env]);
+    let profile_server = server(&[&profile]);
+    let other_server = server(&[&other]);
     write_config(
         dir.path(),
         &format!(
-            "[profiles.default]\nbase_url = \"{}\"\ntoken = \"{SECRET}-profile\"\n\n[profiles.other]\nbase_url = \"{}\"\ntoken = \"{SECRET}-other\"\n",
+            "[profiles.default]\nbase_url = \"{}\"\ntoken = \"{profile}\"\n\n[profiles.other]\nbase_url = \"{}\"\ntoken = \"{other}\"\n",
             profile_server.url(),
-            env_server.url()
+            other_server.url()
         ),
         0o600,
     );
     let template = write(dir.path(), "b.yaml", &template_text(dir.path()));
-    let update = |extra: &[&str], env: &[(&str, String)]| {
+    let update = |extra: &[&str], vars: &[(&str, &str)]| {
         let mut cmd = openscaler(dir.path());
-        cmd.args(["backend", "update", "42", "web", "-q", "-f"])
-            .arg(&template)
-            .args(extra);
-        for (name, value) in env {
+        cmd.args([
+            "backend", "update", "42", "web", "--name", "web", "-q", "-f",
+        ])
+        .arg(&template)
+        .args(extra);
+        for (name, value) in vars {
             cmd.env(name, value);
         }
         let (code, _, err) = run(cmd);
-        assert_eq!(code, 0, "{extra:?}: {err}");
+        assert_eq!(code, 0, "{extra:?} {vars:?}: {err}");
     };
-    let last_token = |server: &Recorder| {
-        server
-            .seen()
-            .last()
-            .unwrap()
-            .header("authorization")
-            .unwrap()
-            .to_owned()
-    };
+    let env_url = env_server.url();
+    let env_vars = [
+        ("OPENSCALER_TOKEN", env.as_str()),
+        ("OPENSCALER_BASE_URL", env_url.as_str()),
+    ];
 
     update(&[], &[]);
-    assert_eq!(
-        last_token(&profile_server),
-        format!("Bearer {SECRET}-profile")
-    );
-
+    update(&[], &env_vars);
     update(
-        &[],
-        &[
-            ("OPENSCALER_TOKEN", format!("{SECRET}-env")),
-            ("OPENSCALER_BASE_URL", env_server.url()),
-        ],
+        &["--token", &flag, "--base-url", &flag_server.url()],
+        &env_vars,
     );
-    assert_eq!(last_token(&env_server), format!("Bearer {SECRET}-env"));
-
-    update(
-        &[
-            "--token",
-            &format!("{SECRET}-flag"),
-            "--base-url",
-            &flag_server.url(),
-        ],
-        &[
-            ("OPENSCALER_TOKEN", format!("{SECRET}-env")),
-            ("OPENSCALER_BASE_URL", env_server.url()),
-        ],
-    );
-    assert_eq!(last_token(&flag_server), format!("Bearer {SECRET}-flag"));
-
-    // A named profile, by flag and by environment.
     update(&["--profile", "other"], &[]);
-    assert_eq!(last_token(&env_server), format!("Bearer {SECRET}-other"));
-    update(&[], &[("OPENSCALER_PROFILE", "other".to_owned())]);
-    assert_eq!(server_count(&env_server), 3);
-    assert_eq!(server_count(&profile_server), 1);
-    assert_eq!(server_count(&flag_server), 1);
-}
+    update(&[], &[("OPENSCALER_PROFILE", "other")]);
+    // The flag wins over the environment for one setting at a time too.
+    update(
+        &["--base-url", &profile_server.url()],
+        &[("OPENSCALER_TOKEN", &profile)],
+    );
 
-fn server_count(server: &Recorder) -> usize {
-    server.seen().len()
+    let counts = [&flag_server, &env_server, &profile_server, &other_server]
+        .map(|s| s.journal().iter().filter(|e| e.status == Some(200)).count());
+    assert_eq!(counts, [1, 1, 2, 2]);
 }
 
 /// A config file with a token that others can read is refused, saying
@@ -706,23 +710,25 @@ fn unsafe_or_missing_profiles_exit_3() {
 #[test]
 fn verbose_shows_the_sdk_events() {
     let dir = tempdir();
-    let server = Recorder::echo();
+    let server = Server::start(json!({"42": {"web": stored("web")}}));
     let template = write(dir.path(), "b.yaml", &template_text(dir.path()));
     let mut cmd = openscaler(dir.path());
-    cmd.args(["backend", "update", "42", "web", "-v", "-f"])
-        .arg(&template)
-        .args(["--base-url", &server.url(), "--token", SECRET]);
+    cmd.args([
+        "backend", "update", "42", "web", "--name", "web", "-v", "-f",
+    ])
+    .arg(&template)
+    .args(["--base-url", &server.url(), "--token", SECRET]);
     let (code, _, err) = run(cmd);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("openscaler attempt"), "{err}");
     assert!(err.contains("status=200"), "{err}");
 
     let mut cmd = openscaler(dir.path());
-    cmd.args(["backend", "update", "42", "web", "-f"])
+    cmd.args(["backend", "update", "42", "web", "--name", "web", "-f"])
         .arg(&template)
         .args(["--base-url", &server.url(), "--token", SECRET]);
-    let (_, _, err) = run(cmd);
-    assert_eq!(err, "", "quiet without -v");
+    let (code, _, err) = run(cmd);
+    assert_eq!((code, err.as_str()), (0, ""), "quiet without -v");
 }
 
 /// A reader that goes away (`| head`) ends output quietly: no panic, no

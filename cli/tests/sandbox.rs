@@ -30,13 +30,6 @@ async fn sandbox(state: Value) -> Sandbox {
         .unwrap()
 }
 
-/// The page's backend, stored as `name` (the sandbox keys backends by name).
-fn stored(name: &str) -> Value {
-    let mut backend = golden_body();
-    backend["name"] = json!(name);
-    backend
-}
-
 fn template(dir: &std::path::Path) -> std::path::PathBuf {
     let output = openscaler(dir)
         .args(["backend", "template"])

@@ -1,15 +1,12 @@
 //! Helpers for the command line's tests: the binary, the page's golden
-//! case, a small recording HTTP server on 127.0.0.1, and a private config
-//! directory.
+//! case, the sandbox on its own runtime, a listener that shows whether
+//! anything connected, and a private config directory.
 
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::{
-    io::{Read, Write},
-    net::{SocketAddr, TcpListener, TcpStream},
+    net::TcpListener,
     path::{Path, PathBuf},
-    sync::{Arc, Mutex},
-    thread,
     time::Duration,
 };
 
@@ -70,132 +67,53 @@ pub fn write_config(dir: &Path, text: &str, mode: u32) -> PathBuf {
     path
 }
 
-/// One request as it arrived.
-#[derive(Clone, Debug)]
-pub struct Seen {
-    pub method: String,
-    pub target: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+/// A sandbox (the stand-in server) served by its own runtime, for tests
+/// that run the binary synchronously. It stops when dropped.
+pub struct Server {
+    pub sandbox: openscaler_sandbox::Sandbox,
+    // Dropped after the sandbox (fields drop in order).
+    _runtime: tokio::runtime::Runtime,
 }
 
-impl Seen {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+impl Server {
+    /// A sandbox accepting only `SECRET`, holding `state`
+    /// (`{lb_id: {backend_name: backend}}`).
+    pub fn start(state: Value) -> Server {
+        Server::with(
+            openscaler_sandbox::Sandbox::builder()
+                .token(SECRET)
+                .state(state),
+        )
     }
 
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap()
-    }
-}
-
-type Answer = dyn Fn(&Seen) -> (u16, String) + Send + Sync;
-
-/// An HTTP/1.1 server on 127.0.0.1 that records each request and answers it
-/// as `answer` says (one request per connection).
-pub struct Recorder {
-    pub addr: SocketAddr,
-    seen: Arc<Mutex<Vec<Seen>>>,
-}
-
-impl Recorder {
-    /// Answers 200 with the request's own body, as the API does.
-    pub fn echo() -> Recorder {
-        Recorder::start(|seen| (200, String::from_utf8_lossy(&seen.body).into_owned()))
-    }
-
-    /// Answers every request with `status` and `{"message": ...}`.
-    pub fn failing(status: u16, message: &str) -> Recorder {
-        let body = serde_json::json!({ "message": message }).to_string();
-        Recorder::start(move |_| (status, body.clone()))
-    }
-
-    pub fn start(answer: impl Fn(&Seen) -> (u16, String) + Send + Sync + 'static) -> Recorder {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let answer: Arc<Answer> = Arc::new(answer);
-        let log = Arc::clone(&seen);
-        thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { return };
-                let (log, answer) = (Arc::clone(&log), Arc::clone(&answer));
-                thread::spawn(move || serve(stream, &log, &*answer));
-            }
-        });
-        Recorder { addr, seen }
+    pub fn with(builder: openscaler_sandbox::SandboxBuilder) -> Server {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sandbox = runtime.block_on(builder.seed(11).start()).unwrap();
+        Server {
+            sandbox,
+            _runtime: runtime,
+        }
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.sandbox.base_url().to_owned()
     }
 
-    pub fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap().clone()
+    pub fn journal(&self) -> Vec<openscaler_sandbox::JournalEntry> {
+        self.sandbox.requests()
     }
 }
 
-fn serve(mut stream: TcpStream, log: &Mutex<Vec<Seen>>, answer: &Answer) {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let Some(seen) = read_request(&mut stream) else {
-        return;
-    };
-    let (status, body) = answer(&seen);
-    log.lock().unwrap().push(seen);
-    let reply = format!(
-        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
-         x-request-id: req-{status}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = stream.write_all(reply.as_bytes());
-}
-
-fn read_request(stream: &mut TcpStream) -> Option<Seen> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break end;
-        }
-        let n = stream.read(&mut chunk).ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8(buf[..head_end].to_vec()).ok()?;
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next()?.split(' ');
-    let method = first.next()?.to_owned();
-    let target = first.next()?.to_owned();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let length: usize = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = buf[head_end + 4..].to_vec();
-    while body.len() < length {
-        let n = stream.read(&mut chunk).ok()?;
-        if n == 0 {
-            break;
-        }
-        body.extend_from_slice(&chunk[..n]);
-    }
-    Some(Seen {
-        method,
-        target,
-        headers,
-        body,
-    })
+/// The page's backend, stored as `name` (the sandbox keys backends by their
+/// name).
+pub fn stored(name: &str) -> Value {
+    let mut backend = golden_body();
+    backend["name"] = serde_json::json!(name);
+    backend
 }
 
 /// An address on 127.0.0.1 where nothing listens... except a listener we
