@@ -216,7 +216,11 @@ async fn send_all(
         let label = entries[i].label();
         let line = match &result {
             Ok(_) => format!("[{done}/{total}] ok {label}"),
-            Err(e) => format!("[{done}/{total}] failed {label}: {e}"),
+            // The error itself follows the summary, once.
+            Err(e) => match e.status() {
+                Some(status) => format!("[{done}/{total}] failed {label} ({})", status.as_u16()),
+                None => format!("[{done}/{total}] failed {label}"),
+            },
         };
         match &bar {
             Some(bar) => {

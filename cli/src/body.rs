@@ -293,7 +293,12 @@ impl Walker {
         };
         for key in map.keys() {
             if !fields.iter().any(|f| f.name == key) {
-                let message = format!("is not a known field (known: {})", names());
+                let message = match fields.iter().find(|f| resembles(key, f.name)) {
+                    Some(f) if !map.contains_key(f.name) => {
+                        format!("is not a known field; did you mean {}?", f.name)
+                    }
+                    _ => format!("is not a known field (known: {})", names()),
+                };
                 self.refuse(&join(path, key), None, message);
             }
         }
@@ -316,6 +321,27 @@ impl Walker {
         }
         Value::Object(out)
     }
+}
+
+/// Whether an unknown key looks like a slip for `known`: one is the other
+/// with a letter or two added, dropped or changed, or a prefix of it.
+fn resembles(key: &str, known: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (key.chars().collect(), known.chars().collect());
+    if a.len().min(b.len()) >= 4 && (known.starts_with(key) || key.starts_with(known)) {
+        return true;
+    }
+    // Levenshtein distance, one row at a time.
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()] <= 2 && b.len() > 3
 }
 
 /// A valid value of a kind, for a missing required field.
@@ -477,6 +503,38 @@ mod tests {
         let problems = backend_from_value(&json!("web")).unwrap_err();
         assert_eq!(paths(&problems), [""]);
         assert!(problems[0].message.starts_with("must be a mapping"));
+    }
+
+    #[test]
+    fn a_slip_in_a_field_name_is_named() {
+        let mut body = page();
+        let servers = body.as_object_mut().unwrap().remove("servers").unwrap();
+        body["server"] = servers;
+        body["optoins"] = body["options"].take();
+        body.as_object_mut().unwrap().remove("options");
+        body["colour"] = json!("red");
+        let problems = backend_from_value(&body).unwrap_err();
+        let said: Vec<_> = problems
+            .iter()
+            .map(|p| format!("{} {}", p.path, p.message))
+            .collect();
+        assert!(
+            said.contains(&"server is not a known field; did you mean servers?".to_owned()),
+            "{said:?}"
+        );
+        assert!(
+            said.contains(&"optoins is not a known field; did you mean options?".to_owned()),
+            "{said:?}"
+        );
+        assert!(
+            said.iter()
+                .any(|s| s.starts_with("colour is not a known field (known: name,")),
+            "{said:?}"
+        );
+        assert!(resembles("balancing", "balancing_method"));
+        assert!(resembles("tls_verfy", "tls_verify"));
+        assert!(!resembles("tls", "tls_verify"));
+        assert!(!resembles("mode", "name"));
     }
 
     #[test]

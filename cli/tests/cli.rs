@@ -172,7 +172,7 @@ fn a_bad_file_names_every_field_and_line_and_sends_nothing() {
     let expected = [
         format!("error: {name}:1: balancing_method is required"),
         format!("error: {name}:2: mode: \"quic\" must be one of http, tcp"),
-        format!("error: {name}:3: balancing is not a known field (known: name, mode, balancing_method, port, servers, options)"),
+        format!("error: {name}:3: balancing is not a known field; did you mean balancing_method?"),
         format!("error: {name}:4: port: 0 must be a port from 1 to 65535"),
         format!("error: {name}:7: servers.computer_ids[1]: \"\" must not be empty"),
         format!("error: {name}:11: options.health_check.path: \"health\" must start with \"/\""),
