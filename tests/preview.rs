@@ -63,6 +63,7 @@ async fn the_preview_is_what_update_backend_sends() {
         "the pre hook ran"
     );
     let sent_body: Value = serde_json::from_slice(&sent.body).unwrap();
+    assert_eq!(prepared.body(), &sent.body[..], "the same bytes");
     assert_eq!(prepared.body_json(), sent_body);
     assert_eq!(prepared.body_json(), page.body);
 }

@@ -343,7 +343,7 @@ fn check(doc: &Doc) -> Result<Vec<Entry>, Vec<String>> {
         };
         if problems.is_empty() {
             let key = (lb_id.clone(), backend_name.clone());
-            if let Some(first) = seen.insert(key, i) {
+            if let Some(first) = seen.get(&key).copied() {
                 let problem = Problem::new(
                     "",
                     None,
@@ -353,6 +353,8 @@ fn check(doc: &Doc) -> Result<Vec<Entry>, Vec<String>> {
                     ),
                 );
                 lines.push(render(&at, &problem));
+            } else {
+                seen.insert(key, i);
             }
         }
         if let Some(backend) = backend {
@@ -387,7 +389,7 @@ mod tests {
     #[test]
     fn every_entry_is_checked_and_named_with_its_line() {
         let text = format!(
-            "{GOOD}  - lb_id: \"\"\n    backend_name: web\n    extra: 1\n    backend:\n      name: web\n      mode: udp\n      balancing_method: first\n      port: 0\n      servers: {{type: computer, computer_ids: [\"1\"]}}\n  - lb_id: 42\n    backend_name: web\n    backend:\n      name: web\n      mode: http\n      balancing_method: first\n      port: 80\n      servers: {{type: computer, computer_ids: [\"1\"]}}\n"
+            "{GOOD}  - lb_id: \"\"\n    backend_name: web\n    extra: 1\n    backend:\n      name: web\n      mode: udp\n      balancing_method: first\n      port: 0\n      servers: {{type: computer, computer_ids: [\"1\"]}}\n  - lb_id: 42\n    backend_name: web\n    backend:\n      name: web\n      mode: http\n      balancing_method: first\n      port: 80\n      servers: {{type: computer, computer_ids: [\"1\"]}}\n  - {{lb_id: \"42\", backend_name: web, backend: {{name: web, mode: tcp, balancing_method: first, port: 80, servers: {{type: ip, ips: [\"::1\"]}}}}}}\n"
         );
         let doc = crate::doc::parse("a.yaml", &text).unwrap();
         let lines = check(&doc).unwrap_err();
@@ -399,6 +401,7 @@ mod tests {
                 "a.yaml:15: backends[1].backend.mode: \"udp\" must be one of http, tcp",
                 "a.yaml:17: backends[1].backend.port: 0 must be a port from 1 to 65535",
                 "a.yaml:19: backends[2] updates 42/web again (first in backends[0]); one entry per backend",
+                "a.yaml:27: backends[3] updates 42/web again (first in backends[0]); one entry per backend",
             ]
         );
     }
