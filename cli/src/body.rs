@@ -353,19 +353,18 @@ fn stand_in(kind: Kind) -> Value {
         Kind::Port | Kind::IntPort => json!(1),
         Kind::Code => json!("200"),
         Kind::Ids | Kind::Strings => json!(["\u{0}"]),
-        Kind::Object(_) | Kind::Servers => {
-            let fields = match kind {
-                Kind::Object(fields) => fields,
-                _ => COMPUTER,
-            };
-            let map = fields
-                .iter()
-                .filter(|f| f.required)
-                .map(|f| (f.name.to_owned(), stand_in(f.kind)))
-                .collect();
-            Value::Object(map)
-        }
+        Kind::Object(fields) => object_stand_in(fields),
+        Kind::Servers => object_stand_in(COMPUTER),
     }
+}
+
+fn object_stand_in(fields: &[Field]) -> Value {
+    let map = fields
+        .iter()
+        .filter(|f| f.required)
+        .map(|f| (f.name.to_owned(), stand_in(f.kind)))
+        .collect();
+    Value::Object(map)
 }
 
 /// Whether `path` is `under` or inside it.
@@ -535,6 +534,74 @@ mod tests {
         assert!(resembles("tls_verfy", "tls_verify"));
         assert!(!resembles("tls", "tls_verify"));
         assert!(!resembles("mode", "name"));
+        assert!(!resembles("xyzport", "port"), "three leading letters");
+        assert!(
+            !resembles("tsl", "tls"),
+            "names of three letters are not guessed"
+        );
+        assert!(resembles("prot", "port"));
+    }
+
+    /// Each kind's accepted forms, and the message for the others.
+    #[test]
+    fn each_kind_takes_its_forms_and_names_the_rest() {
+        let problem = |set: &dyn Fn(&mut Value)| {
+            let mut body = page();
+            set(&mut body);
+            backend_from_value(&body).err().map(|p| {
+                format!(
+                    "{} {} {}",
+                    p[0].path,
+                    p[0].value.clone().unwrap_or_default(),
+                    p[0].message
+                )
+            })
+        };
+        assert_eq!(
+            problem(&|b| b["port"] = json!("8080")),
+            None,
+            "a string port"
+        );
+        assert_eq!(
+            problem(&|b| b["options"]["health_check"]["port"] = json!(70000)),
+            Some("options.health_check.port 70000 must be a port from 1 to 65535".into())
+        );
+        assert_eq!(
+            problem(&|b| b["options"]["health_check"]["expected_code"] = json!(2.5)),
+            Some(
+                "options.health_check.expected_code 2.5 must be an HTTP status such as \"200\""
+                    .into()
+            )
+        );
+        assert_eq!(
+            problem(&|b| b["servers"] = json!({"type": "ip", "ips": [1]})),
+            Some("servers.ips[0] 1 must be a string".into())
+        );
+        assert_eq!(
+            problem(&|b| b["servers"]["computer_ids"] = json!([-1])),
+            Some("servers.computer_ids[0] -1 must be a string".into())
+        );
+        // With the field itself present, no suggestion: the list.
+        let said = problem(&|b| b["server"] = json!(1)).unwrap();
+        assert!(
+            said.starts_with("server  is not a known field (known: name,"),
+            "{said}"
+        );
+    }
+
+    #[test]
+    fn a_root_that_is_not_a_mapping_renders_without_a_path() {
+        let doc = crate::doc::parse("b.yaml", "web\n").unwrap();
+        let origins = Origins {
+            doc: Some(&doc),
+            prefix: String::new(),
+            flags: BTreeMap::new(),
+        };
+        let problems = backend_from_value(&doc.value).unwrap_err();
+        assert_eq!(
+            origins.render(&problems[0]),
+            "b.yaml:1: \"web\" must be a mapping with the fields name, mode, balancing_method, port, servers, options"
+        );
     }
 
     #[test]

@@ -763,3 +763,70 @@ fn a_closed_pipe_ends_quietly() {
     assert_eq!(stderr(&output), "");
     assert_eq!(output.status.code(), Some(0));
 }
+
+/// Profiles and settings at their edges: a named profile without a config
+/// file, `default` without one, a file without `default`, a config path
+/// that cannot be read, timeouts that are not durations.
+#[test]
+fn profile_and_timeout_edges() {
+    let dir = tempdir();
+    let template = write(dir.path(), "b.yaml", &template_text(dir.path()));
+    let dry_run = |extra: &[&str], vars: &[(&str, &str)]| {
+        let mut cmd = openscaler(dir.path());
+        cmd.args(["backend", "update", "42", "web", "--dry-run", "-f"])
+            .arg(&template)
+            .args(extra);
+        for (name, value) in vars {
+            cmd.env(name, value);
+        }
+        run(cmd)
+    };
+    let path = dir.path().join("openscaler/config.toml");
+
+    let (code, _, err) = dry_run(&["--profile", "prod"], &[]);
+    assert_eq!(code, 3);
+    assert_eq!(
+        err.trim(),
+        format!(
+            "error: profile \"prod\" not found: {} does not exist",
+            path.display()
+        )
+    );
+    assert_eq!(dry_run(&["--profile", "default"], &[]).0, 0);
+
+    write_config(
+        dir.path(),
+        "[profiles.other]\nbase_url = \"http://127.0.0.1:1\"\n",
+        0o644,
+    );
+    assert_eq!(dry_run(&[], &[]).0, 0, "no default profile: defaults");
+
+    std::fs::remove_file(&path).unwrap();
+    std::fs::create_dir_all(&path).unwrap();
+    let (code, _, err) = dry_run(&[], &[]);
+    assert_eq!(code, 3);
+    assert!(
+        err.starts_with(&format!("error: cannot read {}", path.display())),
+        "{err}"
+    );
+    std::fs::remove_dir(&path).unwrap();
+
+    let (code, _, err) = dry_run(&[], &[("OPENSCALER_TIMEOUT_SECS", "soon")]);
+    assert_eq!(code, 3);
+    assert_eq!(
+        err.trim(),
+        "error: OPENSCALER_TIMEOUT_SECS: \"soon\" is not a positive number of seconds"
+    );
+    let (code, _, err) = dry_run(&["--timeout", "0s"], &[]);
+    assert_eq!(code, 3);
+    assert!(err.starts_with("error: --timeout: \"0s\""), "{err}");
+    assert_eq!(
+        dry_run(
+            &["--timeout", "1.5"],
+            &[("OPENSCALER_TIMEOUT_SECS", "soon")]
+        )
+        .0,
+        0,
+        "the flag wins"
+    );
+}
