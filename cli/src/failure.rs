@@ -64,3 +64,27 @@ pub fn exit_code(error: &Error) -> u8 {
         _ => API,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SDK errors the CLI does not expect (it checks input and settings
+    /// first) still get the code of their kind.
+    #[test]
+    fn sdk_errors_map_to_their_exit_codes() {
+        let mut backend: openscaler::Backend = serde_json::from_value(serde_json::json!({
+            "name": "", "mode": "http", "balancing_method": "first", "port": 80,
+            "servers": {"type": "computer", "computer_ids": ["1"]}
+        }))
+        .unwrap();
+        let invalid = Error::from(backend.validate().unwrap_err());
+        assert_eq!(exit_code(&invalid), USAGE);
+        backend.name = "web".into();
+        assert!(backend.validate().is_ok());
+        let config = openscaler::Client::builder().build().unwrap_err();
+        assert_eq!(exit_code(&config), CONFIG);
+        let failure = Failure::api(&config);
+        assert_eq!((failure.code, failure.lines.len()), (CONFIG, 1));
+    }
+}

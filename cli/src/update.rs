@@ -92,7 +92,7 @@ pub async fn run(args: UpdateArgs, global: &Global, ctx: &Context) -> Result<u8,
 /// A problem with no file behind it names the flag that would set it.
 fn render_without_file(origins: &Origins<'_>, problem: &Problem) -> String {
     let line = origins.render(problem);
-    if problem.message == "is required" && !line.starts_with("--") {
+    if problem.message == "is required" {
         let flag = match problem.path.as_str() {
             "servers" => "--computer or --ip".to_owned(),
             "options.sticky_session.cookie" => "--sticky-cookie".to_owned(),

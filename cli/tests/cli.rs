@@ -628,8 +628,9 @@ fn settings_precedence_flag_env_profile() {
         for (name, value) in vars {
             cmd.env(name, value);
         }
-        let (code, _, err) = run(cmd);
+        let (code, out, err) = run(cmd);
         assert_eq!(code, 0, "{extra:?} {vars:?}: {err}");
+        assert_eq!(out, "", "-q prints nothing on success");
     };
     let env_url = env_server.url();
     let env_vars = [
