@@ -175,7 +175,7 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 /// round; returns each side's median time per round.
 fn interleaved<const N: usize>(
     rounds: usize,
-    mut sides: [&mut dyn FnMut() -> Duration; N],
+    sides: [&mut dyn FnMut() -> Duration; N],
 ) -> [Duration; N] {
     let mut samples: [Vec<Duration>; N] = std::array::from_fn(|_| Vec::new());
     for round in 0..rounds {

@@ -135,22 +135,35 @@ impl Client {
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        let started = Instant::now();
-        // Boxed: the generated future is a few kilobytes, and every layer
-        // below (task-local scope, span, the caller's own spawn) would
-        // otherwise copy it by value; the benchmarks measured those copies.
-        let call = Box::pin(self.generated.update_backend(lb_id, backend_name, backend));
-        let (result, record) = hooks::recorded(call).instrument(span.clone()).await;
-        if !span.is_disabled() {
-            span.record("attempts", record.attempts);
-            span.record("status", record.status.map(|s| s.as_u16()));
+        // Pinned in place, not boxed: with the positional interface and no
+        // wrapper between this future and the generated one, a box costs
+        // more than the copies it saves (BENCHMARKS.md).
+        let mut call = std::pin::pin!(hooks::recorded(self.generated.update_backend(
+            lb_id,
+            backend_name,
+            backend,
+        )));
+        // Without a subscriber the span is disabled: no clock, no wrapper.
+        let mut record = None;
+        let result = if span.is_disabled() {
+            call.as_mut().await
+        } else {
+            let started = Instant::now();
+            let result = call.as_mut().instrument(span.clone()).await;
+            let taken = record.insert(hooks::take_record(call.as_mut()));
+            span.record("attempts", taken.attempts);
+            span.record("status", taken.status.map(|s| s.as_u16()));
             span.record("latency_ms", started.elapsed().as_millis() as u64);
-        }
+            result
+        };
         match result {
             Ok(response) => Ok(response.into_inner()),
-            Err(error) => Err(Box::pin(Error::from_generated(error, record))
-                .await
-                .redact(self.generated.inner.token())),
+            Err(error) => Err(Box::pin(Error::from_generated(
+                error,
+                record.unwrap_or_else(|| hooks::take_record(call.as_mut())),
+            ))
+            .await
+            .redact(self.generated.inner.token())),
         }
     }
 }
