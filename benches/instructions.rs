@@ -43,10 +43,6 @@ fn main() {
     let (raw, url) = common::raw(&server.base_url());
     let (bare, _) = common::bare(&server.base_url());
     let backend = common::page_backend();
-    println!(
-        "sdk: the future of one update_backend call takes {} bytes",
-        std::mem::size_of_val(&sdk.update_backend("42", "my-backend", &backend))
-    );
     for mode in modes {
         let started = Instant::now();
         runtime.block_on(async {
