@@ -3,8 +3,8 @@
 //! The spec is the single source of truth: this script reads it, hands it to
 //! progenitor, and writes two files into `OUT_DIR`:
 //!
-//! - `client.rs`: the builder-style client and its `types` module, included by
-//!   `src/generated.rs`;
+//! - `client.rs`: the client (positional methods: path values and the body
+//!   by reference) and its `types` module, included by `src/generated.rs`;
 //! - `httpmock.rs`: typed httpmock helpers for the same operations, included
 //!   by `src/mock.rs` (the `mock` feature) and by the crate's own tests.
 //!
@@ -76,7 +76,11 @@ pub(crate) fn generate(text: &str) -> Result<Generated, String> {
 
     let mut settings = GenerationSettings::new();
     settings
-        .with_interface(InterfaceStyle::Builder)
+        // Positional: `update_backend(&lb_id, &name, &body)` sends the body
+        // by reference; the builder interface round-trips it through
+        // `types::builder::Backend` and owned path strings on every call
+        // (BENCHMARKS.md measures the difference).
+        .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
         .with_hooks(HooksMode::Expected)
         .with_inner_type(quote_path("crate::hooks::Hooks")?)

@@ -1,12 +1,18 @@
 //! Sequential calls in one mode, for counting instructions (deterministic,
-//! unlike time) under callgrind:
+//! unlike time) under callgrind. Modes: `sdk` (the SDK with its defaults,
+//! the body passed by reference), `raw` (reqwest with the SDK's timeouts),
+//! `bare` (reqwest with its defaults: no timeouts).
 //!
 //! ```sh
 //! cargo bench --bench instructions --no-run
-//! for mode in sdk raw; do
-//!   BENCH_MODE=$mode BENCH_CALLS=2000 valgrind --tool=callgrind \
-//!     --callgrind-out-file=callgrind.$mode target/release/deps/instructions-*[!.d]
+//! B=$(ls -t target/release/deps/instructions-* | grep -v '\.d$' | head -1)
+//! for mode in sdk raw bare; do
+//!   for n in 1 2000; do
+//!     BENCH_MODE=$mode BENCH_CALLS=$n valgrind --tool=callgrind \
+//!       --callgrind-out-file=callgrind.$mode.$n $B
+//!   done
 //! done
+//! # per call = (total at 2000 - total at 1) / 1999
 //! ```
 //!
 //! Run without valgrind (`cargo bench --bench instructions`) it makes 2000
@@ -26,7 +32,7 @@ fn main() {
         .unwrap_or(2000);
     let modes = match std::env::var("BENCH_MODE") {
         Ok(mode) => vec![mode],
-        Err(_) => vec!["sdk".to_owned(), "raw".to_owned()],
+        Err(_) => ["sdk", "raw", "bare"].map(str::to_owned).to_vec(),
     };
     let server = support::KeepAliveServer::start(200, &support::golden().response);
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -35,6 +41,7 @@ fn main() {
         .unwrap();
     let sdk = common::sdk(&server.base_url());
     let (raw, url) = common::raw(&server.base_url());
+    let (bare, _) = common::bare(&server.base_url());
     let backend = common::page_backend();
     for mode in modes {
         let started = Instant::now();
@@ -42,11 +49,13 @@ fn main() {
             for _ in 0..calls {
                 match mode.as_str() {
                     "sdk" => drop(
-                        sdk.update_backend("42", "my-backend", backend.clone())
+                        sdk.update_backend("42", "my-backend", &backend)
                             .await
                             .unwrap(),
                     ),
-                    _ => drop(common::raw_put(&raw, &url, &backend.clone()).await),
+                    "raw" => drop(common::raw_put(&raw, &url, &backend).await),
+                    "bare" => drop(common::raw_put(&bare, &url, &backend).await),
+                    other => panic!("BENCH_MODE: {other:?} is not sdk, raw or bare"),
                 }
             }
         });

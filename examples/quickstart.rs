@@ -115,7 +115,7 @@ async fn main() -> ExitCode {
         Err(error) => eprintln!("cannot show the body: {error}"),
     }
 
-    match client.update_backend(LB_ID, BACKEND_NAME, backend).await {
+    match client.update_backend(LB_ID, BACKEND_NAME, &backend).await {
         Ok(updated) => {
             println!("typed result:\n{updated:#?}");
             ExitCode::SUCCESS

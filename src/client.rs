@@ -2,7 +2,9 @@
 //! token, timeouts, user agent, or the caller's own `reqwest::Client`.
 
 use std::{
+    borrow::Borrow,
     fmt,
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -37,7 +39,8 @@ pub const ENV_TIMEOUT_SECS: &str = "OPENSCALER_TIMEOUT_SECS";
 
 /// A client for the OpenScaler API.
 ///
-/// Cheap to clone: clones share one connection pool. Make one and keep it.
+/// Cheap to clone (one reference count): clones share one configuration
+/// and connection pool. Make one and keep it.
 ///
 /// # Examples
 ///
@@ -52,14 +55,14 @@ pub const ENV_TIMEOUT_SECS: &str = "OPENSCALER_TIMEOUT_SECS";
 ///     .port(8080)
 ///     .servers(Servers::computers(["23", "24"]))
 ///     .build()?;
-/// let updated = client.update_backend("42", "my-backend", backend).await?;
+/// let updated = client.update_backend("42", "my-backend", &backend).await?;
 /// println!("{} now has {:?}", updated.name, updated.servers);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(Clone, Debug)]
 pub struct Client {
-    generated: generated::Client,
+    generated: Arc<generated::Client>,
 }
 
 impl Client {
@@ -86,7 +89,8 @@ impl Client {
 
     /// The generated client underneath, for operations this layer does not
     /// wrap. Requests made through it get the same token and pipeline, but
-    /// no input checks.
+    /// no input checks. Its methods are positional, path values and body by
+    /// reference: `generated().update_backend("42", "web", &backend)`.
     pub fn generated(&self) -> &generated::Client {
         &self.generated
     }
@@ -97,6 +101,9 @@ impl Client {
     ///
     /// Sends `PUT /v1/lbs/{lb_id}/backends/{backend_name}`. Both path values
     /// are percent-encoded and stay one path segment each.
+    ///
+    /// `backend` is only read: pass `&backend` to keep your copy (no clone
+    /// is made), or the `Backend` itself when you are done with it.
     ///
     /// # Errors
     ///
@@ -112,9 +119,10 @@ impl Client {
         &self,
         lb_id: &str,
         backend_name: &str,
-        backend: Backend,
+        backend: impl Borrow<Backend>,
     ) -> Result<Backend, Error> {
-        self.check_update(lb_id, backend_name, &backend)?;
+        let backend = backend.borrow();
+        self.check_update(lb_id, backend_name, backend)?;
 
         let span = tracing::info_span!(
             "openscaler",
@@ -123,29 +131,35 @@ impl Client {
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        let started = Instant::now();
-        // Boxed: the generated future is a few kilobytes, and every layer
-        // below (task-local scope, span, the caller's own spawn) would
-        // otherwise copy it by value; the benchmarks measured those copies.
-        let call = Box::pin(
-            self.generated
-                .update_backend()
-                .lb_id(lb_id)
-                .backend_name(backend_name)
-                .body(backend)
-                .send(),
-        );
-        let (result, record) = hooks::recorded(call).instrument(span.clone()).await;
-        if !span.is_disabled() {
-            span.record("attempts", record.attempts);
-            span.record("status", record.status.map(|s| s.as_u16()));
+        // Pinned in place, not boxed: with the positional interface and no
+        // wrapper between this future and the generated one, a box costs
+        // more than the copies it saves (BENCHMARKS.md).
+        let mut call = std::pin::pin!(hooks::recorded(self.generated.update_backend(
+            lb_id,
+            backend_name,
+            backend,
+        )));
+        // Without a subscriber the span is disabled: no clock, no wrapper.
+        let mut record = None;
+        let result = if span.is_disabled() {
+            call.as_mut().await
+        } else {
+            let started = Instant::now();
+            let result = call.as_mut().instrument(span.clone()).await;
+            let taken = record.insert(hooks::take_record(call.as_mut()));
+            span.record("attempts", taken.attempts);
+            span.record("status", taken.status.map(|s| s.as_u16()));
             span.record("latency_ms", started.elapsed().as_millis() as u64);
-        }
+            result
+        };
         match result {
             Ok(response) => Ok(response.into_inner()),
-            Err(error) => Err(Box::pin(Error::from_generated(error, record))
-                .await
-                .redact(self.generated.inner.token())),
+            Err(error) => Err(Box::pin(Error::from_generated(
+                error,
+                record.unwrap_or_else(|| hooks::take_record(call.as_mut())),
+            ))
+            .await
+            .redact(self.generated.inner.token())),
         }
     }
 }
@@ -314,7 +328,7 @@ impl ClientBuilder {
             attempt_timeout,
         };
         Ok(Client {
-            generated: generated::Client::new_with_client(&base_url, http, hooks),
+            generated: Arc::new(generated::Client::new_with_client(&base_url, http, hooks)),
         })
     }
 }

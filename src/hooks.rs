@@ -73,13 +73,21 @@ tokio::task_local! {
     static CALL: RefCell<CallRecord>;
 }
 
-/// Runs `call` with a fresh [`CallRecord`] and returns both.
-pub(crate) async fn recorded<F: Future>(call: F) -> (F::Output, CallRecord) {
-    CALL.scope(RefCell::new(CallRecord::default()), async {
-        let output = call.await;
-        (output, CALL.with(RefCell::take))
-    })
-    .await
+/// `call`, run with a fresh [`CallRecord`]; [`take_record`] reads it once
+/// the call is done. (No wrapping future: the call's output is moved once
+/// less, and the record not at all, than through an `async` block.)
+pub(crate) fn recorded<F: Future>(call: F) -> Recorded<F> {
+    CALL.scope(RefCell::new(CallRecord::default()), call)
+}
+
+/// A call running under [`recorded`].
+pub(crate) type Recorded<F> = tokio::task::futures::TaskLocalFuture<RefCell<CallRecord>, F>;
+
+/// What the pipeline recorded during a call made under [`recorded`].
+pub(crate) fn take_record<F: Future>(call: std::pin::Pin<&mut Recorded<F>>) -> CallRecord {
+    call.take_value()
+        .map(RefCell::into_inner)
+        .unwrap_or_default()
 }
 
 /// Updates the current call's record; a no-op outside [`recorded`] (a user

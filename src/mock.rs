@@ -29,7 +29,7 @@
 //!     .base_url(server.base_url())
 //!     .token("test-token")
 //!     .build()?;
-//! let updated = client.update_backend("42", "web", backend.clone()).await?;
+//! let updated = client.update_backend("42", "web", &backend).await?;
 //! assert_eq!(updated, backend);
 //! mock.assert();
 //! # Ok(())

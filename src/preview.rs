@@ -178,11 +178,7 @@ impl Client {
         self.check_update(lb_id, backend_name, backend)?;
         let call = self
             .generated()
-            .update_backend()
-            .lb_id(lb_id)
-            .backend_name(backend_name)
-            .body(backend.clone())
-            .send();
+            .update_backend(lb_id, backend_name, backend);
         let (result, prepared) = PREVIEW
             .scope(RefCell::new(None), async {
                 let result = call.await;

@@ -171,21 +171,16 @@ impl Checker {
         if items.is_empty() {
             self.refuse(field, items, format!("must list at least one {noun}"));
         }
-        // Ordered, not hashed: lists are short, and a hasher's random keys
-        // cost more than the comparisons (measured in the benchmarks).
-        let mut seen = BTreeMap::new();
+        let mut seen = Seen::default();
         for (i, item) in items.iter().enumerate() {
             match check(item) {
                 Err(message) => self.refuse(format!("{field}[{i}]"), item, message),
-                Ok(key) => match seen.entry(key) {
-                    Entry::Occupied(first) => {
-                        let message = format!("repeats {field}[{}]", first.get());
+                Ok(key) => {
+                    if let Some(first) = seen.insert(key, i) {
+                        let message = format!("repeats {field}[{first}]");
                         self.refuse(format!("{field}[{i}]"), item, message);
                     }
-                    Entry::Vacant(slot) => {
-                        slot.insert(i);
-                    }
-                },
+                }
             }
         }
     }
@@ -236,6 +231,53 @@ impl Checker {
             Err(ValidationError {
                 problems: self.problems,
             })
+        }
+    }
+}
+
+/// The values a list has shown so far, each with the index it first
+/// appeared at. Lists are short: the first [`Seen::INLINE`] values are
+/// compared in place, without allocating (the benchmarks measured the
+/// allocation on every call); longer lists go to an ordered map, not a
+/// hashed one, whose random keys cost more than the comparisons.
+struct Seen<K> {
+    inline: [Option<(K, usize)>; Seen::<()>::INLINE],
+    more: BTreeMap<K, usize>,
+}
+
+impl<K> Seen<K> {
+    const INLINE: usize = 8;
+}
+
+impl<K> Default for Seen<K> {
+    fn default() -> Self {
+        Seen {
+            inline: [const { None }; Seen::<()>::INLINE],
+            more: BTreeMap::new(),
+        }
+    }
+}
+
+impl<K: Ord> Seen<K> {
+    /// Adds `key`, seen at `index`; returns where it was first seen if it
+    /// repeats.
+    fn insert(&mut self, key: K, index: usize) -> Option<usize> {
+        for slot in &mut self.inline {
+            match slot {
+                Some((seen, first)) if *seen == key => return Some(*first),
+                Some(_) => {}
+                None => {
+                    *slot = Some((key, index));
+                    return None;
+                }
+            }
+        }
+        match self.more.entry(key) {
+            Entry::Occupied(first) => Some(*first.get()),
+            Entry::Vacant(slot) => {
+                slot.insert(index);
+                None
+            }
         }
     }
 }

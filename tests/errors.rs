@@ -59,7 +59,7 @@ async fn the_typed_ok_helper_answers_with_a_backend() {
         then.ok(&backend);
     });
     let updated = support::client(&server.base_url())
-        .update_backend("42", "my-backend", backend.clone())
+        .update_backend("42", "my-backend", &backend)
         .await
         .unwrap();
     mock.assert();

@@ -88,3 +88,41 @@ async fn the_request_on_the_wire() {
     let body: Value = serde_json::from_slice(&request.body).unwrap();
     assert_eq!(body, page.body);
 }
+
+/// A caller that keeps its backend passes it by reference: the request is
+/// the same as when the backend is handed over, and the copy is unchanged.
+#[tokio::test]
+async fn by_reference_and_by_value_send_the_same_request() {
+    let page = golden();
+    let server = RawServer::start(vec![
+        Reply::json(200, &page.response),
+        Reply::json(200, &page.response),
+    ]);
+    let client = support::client(&server.base_url());
+    let kept = support::page_backend_from_builder();
+
+    let by_reference = client
+        .update_backend(&page.lb_id, &page.backend_name, &kept)
+        .await
+        .unwrap();
+    let by_value = client
+        .update_backend(
+            &page.lb_id,
+            &page.backend_name,
+            support::page_backend_from_builder(),
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(by_reference, by_value);
+    assert_eq!(kept, support::page_backend_from_builder());
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    let (first, second) = (&requests[0], &requests[1]);
+    assert_eq!(first.target, page.path);
+    assert_eq!(first.target, second.target);
+    assert_eq!(first.headers, second.headers);
+    let body: Value = serde_json::from_slice(&first.body).unwrap();
+    assert_eq!(body, page.body);
+    assert_eq!(first.body, second.body);
+}

@@ -61,6 +61,32 @@ fn build_reports_every_problem_with_field_and_value() {
     );
 }
 
+/// Repeats are found however long the list: among the first values, past
+/// them, and between the two.
+#[test]
+fn repeats_are_found_in_long_lists() {
+    let mut ids: Vec<String> = (0..12).map(|n| format!("id{n}")).collect();
+    ids.extend(["id3", "id10", "id11", "id0", "id12", "id12"].map(String::from));
+    let error = Backend::named("b")
+        .mode(Mode::Http)
+        .balancing_method(BalancingMethod::First)
+        .port(80)
+        .servers(Servers::computers(ids))
+        .build()
+        .unwrap_err();
+    let messages: Vec<String> = error.problems().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        [
+            r#"servers.computer_ids[12]: "id3" repeats servers.computer_ids[3]"#,
+            r#"servers.computer_ids[13]: "id10" repeats servers.computer_ids[10]"#,
+            r#"servers.computer_ids[14]: "id11" repeats servers.computer_ids[11]"#,
+            r#"servers.computer_ids[15]: "id0" repeats servers.computer_ids[0]"#,
+            r#"servers.computer_ids[17]: "id12" repeats servers.computer_ids[16]"#,
+        ]
+    );
+}
+
 #[test]
 fn ip_addresses_and_string_ports_are_checked() {
     let error = Backend::named("b")

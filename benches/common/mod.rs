@@ -1,4 +1,4 @@
-//! What both benchmarks share: the page's backend, the two clients and the
+//! What both benchmarks share: the page's backend, the clients and the
 //! hand-written call.
 
 use openscaler::Backend;
@@ -19,7 +19,7 @@ pub fn sdk(base_url: &str) -> openscaler::Client {
         .unwrap()
 }
 
-/// The floor: a plain reqwest client with the same timeouts and User-Agent.
+/// The floor: a plain reqwest client with the SDK's timeouts and User-Agent.
 pub fn raw(base_url: &str) -> (reqwest::Client, String) {
     let client = reqwest::Client::builder()
         .user_agent(openscaler::USER_AGENT)
@@ -27,7 +27,23 @@ pub fn raw(base_url: &str) -> (reqwest::Client, String) {
         .timeout(openscaler::DEFAULT_TIMEOUT)
         .build()
         .unwrap();
-    (client, format!("{base_url}/v1/lbs/42/backends/my-backend"))
+    (client, url(base_url))
+}
+
+/// The second floor: reqwest with its defaults (no timeouts), only the
+/// SDK's User-Agent set so that the request is byte for byte the same as
+/// [`raw`]'s. The difference between the two floors is what the timeouts
+/// cost.
+pub fn bare(base_url: &str) -> (reqwest::Client, String) {
+    let client = reqwest::Client::builder()
+        .user_agent(openscaler::USER_AGENT)
+        .build()
+        .unwrap();
+    (client, url(base_url))
+}
+
+fn url(base_url: &str) -> String {
+    format!("{base_url}/v1/lbs/42/backends/my-backend")
 }
 
 /// The hand-written call: the same bearer header and body out, the same

@@ -189,7 +189,7 @@ async fn send_all(
                 let Some((lb_id, name, backend)) = jobs.get(i) else {
                     break;
                 };
-                let result = client.update_backend(lb_id, name, backend.clone()).await;
+                let result = client.update_backend(lb_id, name, backend).await;
                 if result.is_err() && fail_fast {
                     stop.store(true, Ordering::SeqCst);
                 }
