@@ -11,7 +11,8 @@
 //! - `backend`: the [`Backend`] builder and option constructors;
 //! - `servers`: [`Servers`], the `oneOf` of server sets;
 //! - `port`: [`Port`], integer or string;
-//! - `enums`: the spec's string enums, open to values added later;
+//! - `enums`: the spec's string enums, open to values added later (the
+//!   variants are written by `build.rs` from the spec);
 //! - `validate`: the checks made before sending ([`ValidationError`]);
 //! - `retry`: [`RetryPolicy`], what is retried and why;
 //! - `error`: [`Error`];
@@ -41,7 +42,9 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
     ENV_BASE_URL, ENV_TIMEOUT_SECS, ENV_TOKEN, USER_AGENT,
 };
-pub use enums::{BalancingMethod, HealthCheckType, Mode, ProxyProtocol, StickySessionType};
+// Every string enum of openapi.yaml (written by build.rs): Mode,
+// BalancingMethod, ProxyProtocol, StickySessionType, HealthCheckType.
+pub use enums::*;
 pub use error::{Error, ErrorKind};
 pub use generated::types::{Backend, BackendOptions, HealthCheck, StickySession};
 pub use port::Port;
