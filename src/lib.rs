@@ -20,6 +20,7 @@
 //! - `schema`: the `Backend` body's JSON Schema (feature `schema`).
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(rust_2018_idioms, unreachable_pub)]
 
 pub mod backend;
