@@ -2,9 +2,9 @@
 //! `openapi.yaml`, in words, split into changes that break a client and
 //! compatible additions.
 //!
-//! Written here rather than taken from a registry: the spec-diff tools that
-//! install here did not run (see CHANGELOG.md, "How the wire contract is
-//! checked"). It covers what this spec uses: server URLs, paths and methods,
+//! Written here rather than taken from a registry: none of the spec-diff
+//! tools in the registries this project reaches ran here (CHANGELOG.md's
+//! preamble says which and why). It covers what this spec uses: server URLs, paths and methods,
 //! parameters, the request body, responses, and schemas (`$ref`, `type`,
 //! `enum`, `properties`, `required`, numeric and length bounds, `pattern`,
 //! `format`, `additionalProperties`, `nullable`, `oneOf`/`anyOf` variants,
