@@ -5,7 +5,8 @@
 //! The last release is the newest `v*` tag, else the commit in
 //! `.ci/release-baseline` (before the first tag); `RELEASE_BASELINE=<rev>`
 //! overrides both. Print the report for a changelog entry with
-//! `cargo test --test contract report -- --nocapture`.
+//! `cargo test --test contract report -- --nocapture`; add
+//! `SPEC_DIFF_NEW=<file>` to report on a draft of the spec instead.
 
 mod spec_diff;
 
@@ -98,7 +99,15 @@ fn since_baseline() -> (String, String, Vec<Change>) {
         panic!("cannot read the last release's openapi.yaml ({rev}): {e}; a shallow clone needs `git fetch --unshallow`")
     });
     let old_toml = git(&["show", &format!("{rev}:Cargo.toml")]).unwrap();
-    let changes = diff(&parse(&old_spec), &parse(SPEC));
+    // `SPEC_DIFF_NEW=<file>`: report on a draft spec without building the
+    // crate from it (a draft that breaks the hand-written layer would not
+    // compile).
+    let new_spec = match std::env::var("SPEC_DIFF_NEW") {
+        Ok(path) => std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read SPEC_DIFF_NEW={path}: {e}")),
+        Err(_) => SPEC.to_owned(),
+    };
+    let changes = diff(&parse(&old_spec), &parse(&new_spec));
     (rev, old_toml, changes)
 }
 
