@@ -6,10 +6,17 @@
 //! - `client.rs`: the client (positional methods: path values and the body
 //!   by reference) and its `types` module, included by `src/generated.rs`;
 //! - `httpmock.rs`: typed httpmock helpers for the same operations, included
-//!   by `src/mock.rs` (the `mock` feature) and by the crate's own tests.
+//!   by `src/mock.rs` (the `mock` feature) and by the crate's own tests;
+//! - `enums.rs`: one `open_enum!` invocation per string enum in
+//!   `components.schemas`, listing the spec's values, included by
+//!   `src/enums.rs` (which holds the hand-written macro). A value removed from
+//!   the spec removes its variant, so the public API follows the spec.
 //!
 //! Types that generation cannot express well are swapped for hand-written ones
 //! here (see [`REPLACED`]); nothing in the generated output is edited by hand.
+//! One pass runs over it: typify sorts struct fields by name, and
+//! [`spec_field_order`] puts them back in the spec's order, so that bodies go
+//! out with their keys in the order the vendor's page lists them.
 
 use std::{env, fs, panic, path::Path, process};
 
@@ -22,20 +29,14 @@ use schemars_typify::schema::{
 const SPEC: &str = "openapi.yaml";
 
 /// Schemas rendered by a hand-written type instead of a generated one:
-/// (schema name, Rust path, traits the type implements).
+/// (schema name, Rust path).
 ///
-/// `Servers` becomes a real Rust enum; `Port` keeps the form it was given in;
-/// the string enums stay open, so that a value added by the API later is read
-/// and sent back instead of failing the whole response.
-const REPLACED: &[(&str, &str)] = &[
-    ("Servers", "crate::Servers"),
-    ("Port", "crate::Port"),
-    ("Mode", "crate::Mode"),
-    ("BalancingMethod", "crate::BalancingMethod"),
-    ("ProxyProtocol", "crate::ProxyProtocol"),
-    ("StickySessionType", "crate::StickySessionType"),
-    ("HealthCheckType", "crate::HealthCheckType"),
-];
+/// `Servers` becomes a real Rust enum; `Port` keeps the form it was given in.
+/// Every string enum in `components.schemas` is replaced too, by the open
+/// enum `src/enums.rs` makes from the spec's values (see [`open_enums`]), so
+/// that a value added by the API later is read and sent back instead of
+/// failing the whole response.
+const REPLACED: &[(&str, &str)] = &[("Servers", "crate::Servers"), ("Port", "crate::Port")];
 
 fn main() {
     println!("cargo:rerun-if-changed={SPEC}");
@@ -58,15 +59,19 @@ fn run() -> Result<(), String> {
     let out = env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?;
     write_rust(&Path::new(&out).join("client.rs"), generated.client)?;
     write_rust(&Path::new(&out).join("httpmock.rs"), generated.mock)?;
+    fs::write(Path::new(&out).join("enums.rs"), generated.enums)
+        .map_err(|e| format!("cannot write enums.rs: {e}"))?;
     fs::write(Path::new(&out).join("schemas.json"), generated.schemas)
         .map_err(|e| format!("cannot write schemas.json: {e}"))
 }
 
 /// What `generate` makes from the spec.
 pub(crate) struct Generated {
-    client: proc_macro2::TokenStream,
-    mock: proc_macro2::TokenStream,
+    pub(crate) client: syn::File,
+    mock: syn::File,
     schemas: String,
+    /// The `open_enum!` invocations for `src/enums.rs`.
+    pub(crate) enums: String,
 }
 
 /// Everything but the writing, so that tests can feed it broken specs.
@@ -93,6 +98,14 @@ pub(crate) fn generate(text: &str) -> Result<Generated, String> {
             ));
         }
         settings.with_replacement(schema, rust_path, std::iter::empty());
+    }
+    let enums = open_enums(&spec)?;
+    for open in &enums {
+        settings.with_replacement(
+            &open.schema,
+            format!("crate::{}", open.schema),
+            std::iter::empty(),
+        );
     }
     // The spec's constraints (`minLength`, `pattern`, `minimum`, `maximum`)
     // document what the SDK checks before sending. typify would turn each
@@ -131,11 +144,135 @@ pub(crate) fn generate(text: &str) -> Result<Generated, String> {
         }
     };
 
+    let parse = |tokens| {
+        syn::parse2::<syn::File>(tokens).map_err(|e| format!("generated code does not parse: {e}"))
+    };
+    let mut client = parse(client)?;
+    spec_field_order(&spec, &mut client.items);
     Ok(Generated {
         client,
-        mock,
+        mock: parse(mock)?,
         schemas: json_schemas(text)?,
+        enums: enums.iter().map(OpenEnum::invocation).collect(),
     })
+}
+
+/// A string enum of `components.schemas`, as `src/enums.rs`'s `open_enum!`
+/// takes it.
+struct OpenEnum {
+    schema: String,
+    description: Option<String>,
+    /// (Rust variant name, wire value, description)
+    variants: Vec<(String, String, Option<String>)>,
+}
+
+impl OpenEnum {
+    fn invocation(&self) -> String {
+        let mut out = String::from("open_enum! {\n");
+        if let Some(description) = &self.description {
+            for line in description.trim().lines() {
+                out += &format!("    #[doc = {:?}]\n", format!(" {line}"));
+            }
+            out += "    #[doc = \"\"]\n";
+        }
+        out += &format!(
+            "    #[doc = {:?}]\n    {} {{\n",
+            format!(" `openapi.yaml`: `components.schemas.{}`.", self.schema),
+            self.schema
+        );
+        for (variant, wire, description) in &self.variants {
+            let doc = match description {
+                Some(d) => format!(" `{wire:?}`: {}", d.trim()),
+                None => format!(" `{wire:?}`."),
+            };
+            out += &format!("        #[doc = {doc:?}]\n        {variant} = {wire:?},\n");
+        }
+        out + "    }\n}\n"
+    }
+}
+
+/// Every string enum in `components.schemas`, in the spec's order. Variant
+/// names come from `x-enum-varnames` when the schema has it (the extension
+/// openapi-generator reads too), else from the value in UpperCamelCase;
+/// `x-enum-descriptions` documents the variants.
+fn open_enums(spec: &openapiv3::OpenAPI) -> Result<Vec<OpenEnum>, String> {
+    let mut found = Vec::new();
+    let schemas = spec.components.iter().flat_map(|c| c.schemas.iter());
+    for (name, schema) in schemas {
+        let Some(schema) = schema.as_item() else {
+            continue;
+        };
+        let SchemaKind::Type(Type::String(string)) = &schema.schema_kind else {
+            continue;
+        };
+        if string.enumeration.is_empty() {
+            continue;
+        }
+        let values: Vec<String> = string.enumeration.iter().flatten().cloned().collect();
+        let list = |key: &str| -> Result<Option<Vec<String>>, String> {
+            let Some(value) = schema.schema_data.extensions.get(key) else {
+                return Ok(None);
+            };
+            let items: Option<Vec<String>> = value.as_array().and_then(|items| {
+                items
+                    .iter()
+                    .map(|i| i.as_str().map(str::to_owned))
+                    .collect()
+            });
+            match items {
+                Some(items) if items.len() == values.len() => Ok(Some(items)),
+                _ => Err(format!(
+                    "components.schemas.{name}.{key} must be a list of {} strings, one per enum value",
+                    values.len()
+                )),
+            }
+        };
+        let names = match list("x-enum-varnames")? {
+            Some(names) => names,
+            None => values.iter().map(|v| upper_camel(v)).collect(),
+        };
+        let descriptions = list("x-enum-descriptions")?;
+        let mut variants = Vec::new();
+        for (i, (variant, wire)) in names.into_iter().zip(&values).enumerate() {
+            let valid = variant
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_uppercase())
+                && variant
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid || variant == "Unknown" || variants.iter().any(|(v, _, _)| *v == variant) {
+                return Err(format!(
+                    "components.schemas.{name}: the value {wire:?} gives the variant name {variant:?}, \
+                     which is not a unique UpperCamelCase Rust name other than Unknown; \
+                     name it in x-enum-varnames"
+                ));
+            }
+            let description = descriptions.as_ref().map(|d| d[i].clone());
+            variants.push((variant, wire.clone(), description));
+        }
+        found.push(OpenEnum {
+            schema: name.clone(),
+            description: schema.schema_data.description.clone(),
+            variants,
+        });
+    }
+    Ok(found)
+}
+
+/// `"round-robin"` -> `"RoundRobin"`, `"v2"` -> `"V2"`.
+fn upper_camel(value: &str) -> String {
+    value
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// The spec's component schemas as JSON Schema (for `src/schema.rs`): the
@@ -152,6 +289,9 @@ fn json_schemas(text: &str) -> Result<String, String> {
         match value {
             serde_json::Value::Object(object) => {
                 object.remove("discriminator");
+                // Extensions for generators (variant names and docs).
+                object.remove("x-enum-varnames");
+                object.remove("x-enum-descriptions");
                 if let Some(example) = object.remove("example") {
                     object.insert("examples".into(), serde_json::Value::Array(vec![example]));
                 }
@@ -255,8 +395,71 @@ fn quote_path(path: &str) -> Result<proc_macro2::TokenStream, String> {
         .map_err(|e| format!("bad Rust path {path}: {e}"))
 }
 
-fn write_rust(path: &Path, tokens: proc_macro2::TokenStream) -> Result<(), String> {
-    let file = syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+/// Puts the fields of each struct generated for an object schema of
+/// `components.schemas` in the order of the schema's `properties`. typify
+/// sorts them by name (`typify-impl`'s `struct_members`, "to ensure a
+/// deterministic result"), and serde writes fields in declaration order; the
+/// spec's order is just as deterministic and is the page's. Fields the spec
+/// does not list (the flattened `extra` map) stay last, in their order.
+fn spec_field_order(spec: &openapiv3::OpenAPI, items: &mut [syn::Item]) {
+    for item in items {
+        match item {
+            syn::Item::Mod(module) => {
+                if let Some((_, items)) = &mut module.content {
+                    spec_field_order(spec, items);
+                }
+            }
+            syn::Item::Struct(item) => {
+                let name = item.ident.to_string();
+                let schema = spec
+                    .components
+                    .as_ref()
+                    .and_then(|c| c.schemas.get(&name))
+                    .and_then(ReferenceOr::as_item);
+                let Some(SchemaKind::Type(Type::Object(object))) = schema.map(|s| &s.schema_kind)
+                else {
+                    continue;
+                };
+                let syn::Fields::Named(fields) = &mut item.fields else {
+                    continue;
+                };
+                let mut sorted: Vec<syn::Field> = fields.named.iter().cloned().collect();
+                // A stable sort: fields outside the spec keep their order, last.
+                sorted.sort_by_key(|field| {
+                    object
+                        .properties
+                        .get_index_of(&wire_name(field))
+                        .unwrap_or(usize::MAX)
+                });
+                fields.named = sorted.into_iter().collect();
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The JSON name of a generated field: its `#[serde(rename = "..")]`, else
+/// its Rust name.
+fn wire_name(field: &syn::Field) -> String {
+    let mut name = field
+        .ident
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                name = meta.value()?.parse::<syn::LitStr>()?.value();
+            } else if meta.input.peek(syn::Token![=]) {
+                meta.value()?.parse::<syn::Expr>()?;
+            }
+            Ok(())
+        });
+    }
+    name
+}
+
+fn write_rust(path: &Path, file: syn::File) -> Result<(), String> {
     let text = format!(
         "// Generated by build.rs from {SPEC}; do not edit.\n{}",
         prettyplease::unparse(&file)

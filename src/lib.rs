@@ -11,7 +11,8 @@
 //! - `backend`: the [`Backend`] builder and option constructors;
 //! - `servers`: [`Servers`], the `oneOf` of server sets;
 //! - `port`: [`Port`], integer or string;
-//! - `enums`: the spec's string enums, open to values added later;
+//! - `enums`: the spec's string enums, open to values added later (the
+//!   variants are written by `build.rs` from the spec);
 //! - `preview`: dry runs, the request a call would send ([`PreparedRequest`]);
 //! - `validate`: the checks made before sending ([`ValidationError`]);
 //! - `retry`: [`RetryPolicy`], what is retried and why;
@@ -20,6 +21,7 @@
 //! - `schema`: the `Backend` body's JSON Schema (feature `schema`).
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(rust_2018_idioms, unreachable_pub)]
 
 pub mod backend;
@@ -43,7 +45,9 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
     ENV_BASE_URL, ENV_TIMEOUT_SECS, ENV_TOKEN, USER_AGENT,
 };
-pub use enums::{BalancingMethod, HealthCheckType, Mode, ProxyProtocol, StickySessionType};
+// Every string enum of openapi.yaml (written by build.rs): Mode,
+// BalancingMethod, ProxyProtocol, StickySessionType, HealthCheckType.
+pub use enums::*;
 pub use error::{Error, ErrorKind};
 pub use generated::types::{Backend, BackendOptions, HealthCheck, StickySession};
 pub use port::Port;

@@ -40,3 +40,136 @@ fn broken_specs_give_one_line_naming_the_file_and_the_problem() {
         assert!(!line.contains('\n'), "{line}");
     }
 }
+
+/// The spec is the only list of enum values: a value removed from it removes
+/// its variant (so `cargo semver-checks` sees the break), an added one adds
+/// one, and `x-enum-varnames` names them.
+#[test]
+fn the_enums_are_written_from_the_spec() {
+    let enums = generate(SPEC).unwrap().enums;
+    assert!(enums.contains("RoundRobin = \"roundrobin\","), "{enums}");
+    assert!(enums.contains("First = \"first\","), "{enums}");
+    assert!(enums.contains("V2 = \"v2\","), "{enums}");
+
+    let narrowed = SPEC
+        .replace(
+            "enum: [roundrobin, leastconn, first]",
+            "enum: [roundrobin, leastconn]",
+        )
+        .replace(
+            "x-enum-varnames: [RoundRobin, LeastConn, First]",
+            "x-enum-varnames: [RoundRobin, LeastConn]",
+        )
+        .replace(
+            "        - the first server with a free connection slot.\n",
+            "",
+        );
+    let enums = generate(&narrowed).unwrap().enums;
+    assert!(!enums.contains("First"), "{enums}");
+    assert!(enums.contains("LeastConn = \"leastconn\","), "{enums}");
+
+    let widened = SPEC.replace("enum: [http, tcp]\n      x-enum-descriptions:\n        - the load balancer speaks HTTP to the servers.\n        - the load balancer forwards TCP streams.\n", "enum: [http, tcp, quic-v1]\n");
+    let enums = generate(&widened).unwrap().enums;
+    assert!(enums.contains("QuicV1 = \"quic-v1\","), "{enums}");
+}
+
+#[test]
+fn enum_names_that_are_not_rust_names_give_one_line() {
+    let cases = [
+        (
+            SPEC.replace(
+                "x-enum-varnames: [RoundRobin, LeastConn, First]",
+                "x-enum-varnames: [RoundRobin, LeastConn]",
+            ),
+            "components.schemas.BalancingMethod.x-enum-varnames must be a list of 3 strings",
+        ),
+        (
+            SPEC.replace(
+                "x-enum-varnames: [RoundRobin, LeastConn, First]",
+                "x-enum-varnames: [RoundRobin, LeastConn, Unknown]",
+            ),
+            "the value \"first\" gives the variant name \"Unknown\"",
+        ),
+        (
+            SPEC.replace("enum: [v1, v2]", "enum: [v1, \"2\"]"),
+            "the value \"2\" gives the variant name \"2\"",
+        ),
+    ];
+    for (spec, expected) in cases {
+        let line = problem(&spec);
+        assert!(
+            line.starts_with("error: openapi.yaml: components.schemas."),
+            "{line}"
+        );
+        assert!(line.contains(expected), "{line}");
+        assert!(!line.contains('\n'), "{line}");
+    }
+}
+
+/// typify sorts struct fields by name; build.rs puts them back in the
+/// order of the schema's `properties`, whatever that order is.
+#[test]
+fn struct_fields_follow_the_specs_property_order() {
+    fn fields(generated: &syn::File, name: &str) -> Vec<String> {
+        fn find<'a>(items: &'a [syn::Item], name: &str) -> Option<&'a syn::ItemStruct> {
+            items.iter().find_map(|item| match item {
+                syn::Item::Struct(s) if s.ident == name => Some(s),
+                syn::Item::Mod(m) => m.content.as_ref().and_then(|(_, items)| find(items, name)),
+                _ => None,
+            })
+        }
+        find(&generated.items, name)
+            .unwrap_or_else(|| panic!("no struct {name}"))
+            .fields
+            .iter()
+            .map(|f| f.ident.as_ref().unwrap().to_string())
+            .collect()
+    }
+    let client = generate(SPEC).unwrap().client;
+    assert_eq!(
+        fields(&client, "Backend"),
+        [
+            "name",
+            "mode",
+            "balancing_method",
+            "port",
+            "servers",
+            "options",
+            "extra"
+        ]
+    );
+    assert_eq!(
+        fields(&client, "HealthCheck"),
+        [
+            "type_",
+            "path",
+            "method",
+            "port",
+            "expected_code",
+            "host_header",
+            "extra"
+        ]
+    );
+
+    // Move `name` after `port`: the struct follows.
+    let moved = SPEC.replace(
+        "      properties:\n        name:\n          type: string\n          minLength: 1\n          description: Unique name for this backend.\n        mode:\n",
+        "      properties:\n        mode:\n",
+    ).replace(
+        "        port:\n          $ref: \"#/components/schemas/Port\"\n",
+        "        port:\n          $ref: \"#/components/schemas/Port\"\n        name:\n          type: string\n          minLength: 1\n          description: Unique name for this backend.\n",
+    );
+    assert_ne!(moved, SPEC);
+    assert_eq!(
+        fields(&generate(&moved).unwrap().client, "Backend"),
+        [
+            "mode",
+            "balancing_method",
+            "port",
+            "name",
+            "servers",
+            "options",
+            "extra"
+        ]
+    );
+}

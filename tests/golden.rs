@@ -126,3 +126,41 @@ async fn by_reference_and_by_value_send_the_same_request() {
     assert_eq!(body, page.body);
     assert_eq!(first.body, second.body);
 }
+
+/// The body goes out with its keys in the page's order (`name`, `mode`,
+/// `balancing_method`, `port`, `servers`, `options`, and inside each object
+/// likewise), read off the socket: JSON readers do not care, people
+/// comparing a captured request with the page do. Only the order is checked
+/// here; the values are compared as JSON above.
+#[tokio::test]
+async fn the_body_keys_go_out_in_the_pages_order() {
+    let page = golden();
+    let server = RawServer::start(vec![Reply::json(200, &page.response)]);
+    let client = support::client(&server.base_url());
+    for backend in [
+        support::page_backend_from_builder(),
+        support::page_backend(),
+    ] {
+        client
+            .update_backend(&page.lb_id, &page.backend_name, backend)
+            .await
+            .unwrap();
+    }
+    let expected = support::page_key_paths();
+    assert_eq!(
+        expected[..6],
+        [
+            "name",
+            "mode",
+            "balancing_method",
+            "port",
+            "servers",
+            "servers.type"
+        ]
+    );
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    for request in &requests {
+        assert_eq!(support::key_paths(&request.body), expected);
+    }
+}

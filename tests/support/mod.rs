@@ -327,3 +327,92 @@ fn content_length(head: &[u8]) -> usize {
         .and_then(|(_, value)| value.trim().parse().ok())
         .unwrap_or(0)
 }
+
+/// Every object key in a JSON document, as a dotted path (`options.tls`,
+/// `items[].id`), in the order the document writes them. `serde_json::Value`
+/// sorts keys, so it cannot tell what order went over the wire.
+pub fn key_paths(json: &[u8]) -> Vec<String> {
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+    struct Keys<'a> {
+        prefix: String,
+        out: &'a mut Vec<String>,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Keys<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Keys<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<String>()? {
+                let path = if self.prefix.is_empty() {
+                    key
+                } else {
+                    format!("{}.{key}", self.prefix)
+                };
+                self.out.push(path.clone());
+                map.next_value_seed(Keys {
+                    prefix: path,
+                    out: &mut *self.out,
+                })?;
+            }
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let prefix = format!("{}[]", self.prefix);
+            while seq
+                .next_element_seed(Keys {
+                    prefix: prefix.clone(),
+                    out: &mut *self.out,
+                })?
+                .is_some()
+            {}
+            Ok(())
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+    }
+
+    let mut out = Vec::new();
+    let mut reader = serde_json::Deserializer::from_slice(json);
+    Keys {
+        prefix: String::new(),
+        out: &mut out,
+    }
+    .deserialize(&mut reader)
+    .expect("JSON");
+    out
+}
+
+/// The page's example body's keys, in the page's order (the fixture is the
+/// page's curl body, copied as written).
+pub fn page_key_paths() -> Vec<String> {
+    key_paths(include_bytes!("../fixtures/update-backend.json"))
+        .into_iter()
+        .filter_map(|path| path.strip_prefix("body.").map(str::to_owned))
+        .collect()
+}
