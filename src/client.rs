@@ -3,6 +3,7 @@
 
 use std::{
     fmt,
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -11,6 +12,7 @@ use reqwest::header::HeaderValue;
 use crate::{
     generated,
     hooks::{self, Hooks},
+    retry::Budget,
     validate::Checker,
     Backend, Error, RetryPolicy,
 };
@@ -82,6 +84,13 @@ impl Client {
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         &self.generated.baseurl
+    }
+
+    /// Tokens left in the retry budget this client shares with its clones
+    /// (see [`RetryBudget`](crate::RetryBudget)); `None` when its policy has
+    /// no budget. For metrics and tests: a falling count means retries.
+    pub fn retry_tokens(&self) -> Option<u32> {
+        self.generated.inner.budget.as_ref().map(|b| b.available())
     }
 
     /// The generated client underneath, for operations this layer does not
@@ -298,6 +307,7 @@ impl ClientBuilder {
         };
         let hooks = Hooks {
             authorization,
+            budget: self.retry.budget.map(|b| Arc::new(Budget::new(b))),
             retry: self.retry,
             attempt_timeout,
         };

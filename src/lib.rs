@@ -13,7 +13,7 @@
 //! - `port`: [`Port`], integer or string;
 //! - `enums`: the spec's string enums, open to values added later;
 //! - `validate`: the checks made before sending ([`ValidationError`]);
-//! - `retry`: [`RetryPolicy`], what is retried and why;
+//! - `retry`: [`RetryPolicy`] and [`RetryBudget`], what is retried and why;
 //! - `error`: [`Error`];
 //! - `mock`: typed httpmock helpers (feature `mock`);
 //! - `schema`: the `Backend` body's JSON Schema (feature `schema`).
@@ -45,7 +45,7 @@ pub use enums::{BalancingMethod, HealthCheckType, Mode, ProxyProtocol, StickySes
 pub use error::{Error, ErrorKind};
 pub use generated::types::{Backend, BackendOptions, HealthCheck, StickySession};
 pub use port::Port;
-pub use retry::RetryPolicy;
+pub use retry::{RetryBudget, RetryPolicy};
 pub use servers::Servers;
 pub use validate::{Problem, ValidationError};
 
