@@ -387,3 +387,73 @@ impl std::error::Error for Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_bounded_and_marked_when_cut() {
+        assert_eq!(excerpt(b""), "(empty)");
+        assert_eq!(excerpt(b" \n\t "), "(empty)");
+        assert_eq!(excerpt(b"<p>\n  not   found\n</p>"), "<p> not found </p>");
+        let exact = vec![b'x'; EXCERPT_LIMIT];
+        assert_eq!(excerpt(&exact), "x".repeat(EXCERPT_LIMIT));
+        let over = vec![b'x'; EXCERPT_LIMIT + 1];
+        assert_eq!(excerpt(&over), format!("{}...", "x".repeat(EXCERPT_LIMIT)));
+        assert_eq!(excerpt(b"\xff ok"), "\u{fffd} ok");
+    }
+
+    #[test]
+    fn a_budget_refusal_and_a_long_retry_after_are_told_apart() {
+        let call = |not_retried, retry_after| CallRecord {
+            attempts: 1,
+            status: Some(StatusCode::SERVICE_UNAVAILABLE),
+            request_id: None,
+            retry_after,
+            not_retried,
+        };
+        let answer = || {
+            generated::Error::<generated::types::Error>::InvalidResponsePayload(
+                b"busy".as_slice().into(),
+                serde_json::from_str::<()>("x").unwrap_err(),
+            )
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+
+        let spent = runtime.block_on(Error::from_generated(
+            answer(),
+            call(Some(NotRetried::Budget), None),
+        ));
+        assert!(spent.is_retry_budget_exhausted());
+        assert_eq!(spent.retry_after(), None);
+        assert_eq!(
+            spent.to_string(),
+            "OpenScaler answered 503 Service Unavailable: body: \"busy\" after 1 attempt; \
+             not retried: the client's retry budget is exhausted (it refills as calls succeed)"
+        );
+
+        let long = runtime.block_on(Error::from_generated(
+            answer(),
+            call(Some(NotRetried::RetryAfter), Some(Duration::from_secs(90))),
+        ));
+        assert!(!long.is_retry_budget_exhausted());
+        assert_eq!(long.retry_after(), Some(Duration::from_secs(90)));
+        assert!(
+            long.to_string().ends_with(
+                "after 1 attempt; not retried: the server asked to retry after 90 s \
+                 (retry-after), longer than the retry policy's max_retry_after"
+            ),
+            "{long}"
+        );
+        let debug = format!("{long:?}");
+        assert!(
+            debug.contains("retry_after: 90s") && debug.contains("RetryAfter"),
+            "{debug}"
+        );
+        // An error status's body excerpt says it all: no parser complaint.
+        assert!(std::error::Error::source(&long).is_none());
+    }
+}
