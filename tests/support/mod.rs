@@ -256,7 +256,7 @@ pub struct KeepAliveServer {
 impl KeepAliveServer {
     /// Answers every request with `status` and `body` as JSON.
     pub fn start(status: u16, body: &Value) -> KeepAliveServer {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::io::AsyncWriteExt;
 
         let body = body.to_string();
         let answer = format!(
@@ -283,21 +283,10 @@ impl KeepAliveServer {
                         let _ = stream.set_nodelay(true);
                         let mut buf = Vec::with_capacity(4096);
                         loop {
-                            // Read one request: the head, then content-length bytes.
-                            let (head_end, length) = loop {
-                                if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                                    break (end + 4, content_length(&buf[..end]));
-                                }
-                                if stream.read_buf(&mut buf).await.unwrap_or(0) == 0 {
-                                    return;
-                                }
+                            let Some((_, length)) = read_one(&mut stream, &mut buf).await else {
+                                return;
                             };
-                            while buf.len() < head_end + length {
-                                if stream.read_buf(&mut buf).await.unwrap_or(0) == 0 {
-                                    return;
-                                }
-                            }
-                            buf.drain(..head_end + length);
+                            buf.drain(..length);
                             if stream.write_all(&answer).await.is_err() {
                                 return;
                             }
@@ -317,6 +306,28 @@ impl KeepAliveServer {
     pub fn connections(&self) -> usize {
         self.connections.load(std::sync::atomic::Ordering::SeqCst)
     }
+}
+
+/// Reads one keep-alive request (the head, then content-length bytes) into
+/// the front of `buf`: the head's length and the request's, or `None` when
+/// the client closed the connection.
+async fn read_one(stream: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) -> Option<(usize, usize)> {
+    use tokio::io::AsyncReadExt;
+
+    let (head_end, length) = loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break (end + 4, content_length(&buf[..end]));
+        }
+        if stream.read_buf(buf).await.unwrap_or(0) == 0 {
+            return None;
+        }
+    };
+    while buf.len() < head_end + length {
+        if stream.read_buf(buf).await.unwrap_or(0) == 0 {
+            return None;
+        }
+    }
+    Some((head_end, head_end + length))
 }
 
 fn content_length(head: &[u8]) -> usize {
@@ -351,7 +362,7 @@ pub struct ScriptedServer {
 impl ScriptedServer {
     pub fn start(answer: impl Fn(&str, u32) -> Answer + Send + Sync + 'static) -> ScriptedServer {
         use std::{collections::HashMap, sync::atomic::Ordering};
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::io::AsyncWriteExt;
 
         let ok_body = golden().response.to_string();
         let ok: Arc<[u8]> = format!(
@@ -384,21 +395,12 @@ impl ScriptedServer {
                     tokio::spawn(async move {
                         let mut buf = Vec::with_capacity(4096);
                         loop {
-                            let (head_end, length) = loop {
-                                if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                                    break (end + 4, content_length(&buf[..end]));
-                                }
-                                if stream.read_buf(&mut buf).await.unwrap_or(0) == 0 {
-                                    return;
-                                }
+                            let Some((head_end, length)) = read_one(&mut stream, &mut buf).await
+                            else {
+                                return;
                             };
-                            while buf.len() < head_end + length {
-                                if stream.read_buf(&mut buf).await.unwrap_or(0) == 0 {
-                                    return;
-                                }
-                            }
                             let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-                            buf.drain(..head_end + length);
+                            buf.drain(..length);
                             let target = head.split(' ').nth(1).unwrap_or("").to_owned();
                             let nth = {
                                 let mut seen = seen.lock().unwrap();
