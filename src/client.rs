@@ -250,8 +250,9 @@ impl ClientBuilder {
     }
 
     /// When failed attempts are sent again. Default:
-    /// [`RetryPolicy::default`] (3 attempts); [`RetryPolicy::none`] turns
-    /// retrying off.
+    /// [`RetryPolicy::default`] (3 attempts, and a retry budget of 500
+    /// tokens that this client and its clones share);
+    /// [`RetryPolicy::none`] turns retrying off.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self

@@ -367,7 +367,7 @@ impl Budget {
     fn give(&self, tokens: u32) {
         let capacity = self.config.capacity;
         // The common case, a full bucket, costs one read and no write.
-        if tokens == 0 || self.available() >= capacity {
+        if self.available() >= capacity {
             return;
         }
         let _ = self

@@ -117,6 +117,7 @@ async fn refused_input_lists_every_problem_separated_by_semicolons() {
         .and_then(|s| s.downcast_ref::<openscaler::ValidationError>())
         .expect("the validation error is the source");
     assert_eq!(validation.problems().len(), 2);
+    assert_eq!(error.validation(), Some(validation));
     assert_eq!(
         error.to_string(),
         "invalid input, nothing was sent: port: 0 must be from 1 to 65535; \
@@ -331,4 +332,30 @@ fn the_span_records_attempts_status_and_latency() {
         .parse()
         .unwrap();
     assert!(latency < 60_000, "{latency}");
+}
+
+/// `Debug` shows what is known about the call and leaves out what is not:
+/// no attempts for an error raised before sending.
+#[tokio::test]
+async fn debug_shows_attempts_only_when_something_was_sent() {
+    let server = RawServer::start(vec![Reply::json(
+        503,
+        &serde_json::json!({"message": "busy"}),
+    )]);
+    let error = support::client(&server.base_url())
+        .update_backend("42", "my-backend", page_backend())
+        .await
+        .unwrap_err();
+    let shown = format!("{error:?}");
+    assert!(shown.contains("attempts: 3"), "{shown}");
+    assert!(shown.contains("status: 503"), "{shown}");
+
+    let refused = support::client(&server.base_url())
+        .update_backend("", "my-backend", page_backend())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.attempts(), 0);
+    let shown = format!("{refused:?}");
+    assert!(!shown.contains("attempts"), "{shown}");
+    assert!(shown.contains("problems"), "{shown}");
 }
