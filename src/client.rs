@@ -13,6 +13,7 @@ use reqwest::header::HeaderValue;
 use crate::{
     generated,
     hooks::{self, Hooks},
+    retry::Budget,
     validate::Checker,
     Backend, Error, RetryPolicy,
 };
@@ -85,6 +86,13 @@ impl Client {
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         &self.generated.baseurl
+    }
+
+    /// Tokens left in the retry budget this client shares with its clones
+    /// (see [`RetryBudget`](crate::RetryBudget)); `None` when its policy has
+    /// no budget. For metrics and tests: a falling count means retries.
+    pub fn retry_tokens(&self) -> Option<u32> {
+        self.generated.inner.budget.as_ref().map(|b| b.available())
     }
 
     /// The generated client underneath, for operations this layer does not
@@ -267,8 +275,9 @@ impl ClientBuilder {
     }
 
     /// When failed attempts are sent again. Default:
-    /// [`RetryPolicy::default`] (3 attempts); [`RetryPolicy::none`] turns
-    /// retrying off.
+    /// [`RetryPolicy::default`] (3 attempts, and a retry budget of 500
+    /// tokens that this client and its clones share);
+    /// [`RetryPolicy::none`] turns retrying off.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -324,6 +333,7 @@ impl ClientBuilder {
         };
         let hooks = Hooks {
             authorization,
+            budget: self.retry.budget.map(|b| Arc::new(Budget::new(b))),
             retry: self.retry,
             attempt_timeout,
         };

@@ -1,10 +1,15 @@
 //! [`Error`]: every way a call can fail, as one type that answers questions.
 
-use std::fmt;
+use std::{fmt, time::Duration};
 
 use reqwest::StatusCode;
 
-use crate::{generated, hooks::CallRecord, retry::is_retryable_status, ValidationError};
+use crate::{
+    generated,
+    hooks::{CallRecord, NotRetried},
+    retry::is_retryable_status,
+    ValidationError,
+};
 
 /// Longest excerpt of a response body kept in an error, in bytes.
 const EXCERPT_LIMIT: usize = 512;
@@ -49,6 +54,8 @@ struct Inner {
     body_excerpt: Option<String>,
     request_id: Option<String>,
     attempts: u32,
+    retry_after: Option<Duration>,
+    not_retried: Option<NotRetried>,
     validation: Option<ValidationError>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
@@ -63,6 +70,8 @@ impl Error {
                 body_excerpt: None,
                 request_id: None,
                 attempts: 0,
+                retry_after: None,
+                not_retried: None,
                 validation: None,
                 source: None,
             }),
@@ -128,6 +137,8 @@ impl Error {
         this.inner.status = this.inner.status.or(call.status);
         this.inner.request_id = call.request_id;
         this.inner.attempts = call.attempts;
+        this.inner.retry_after = call.retry_after;
+        this.inner.not_retried = call.not_retried;
         this
     }
 
@@ -180,6 +191,23 @@ impl Error {
     /// sending).
     pub fn attempts(&self) -> u32 {
         self.inner.attempts
+    }
+
+    /// The wait the server asked for with `Retry-After` on its last answer
+    /// (a 408, 429, 502, 503 or 504), from when that answer arrived. When it
+    /// was longer than the policy's
+    /// [`max_retry_after`](crate::RetryPolicy::max_retry_after), the call
+    /// failed at once without waiting: come back after this long.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.inner.retry_after
+    }
+
+    /// Whether the call failed with its last answer because the client's
+    /// retry budget was spent, although its policy allowed another attempt
+    /// (see [`RetryBudget`](crate::RetryBudget)): the API has been failing
+    /// for many calls of this client. Retries resume as calls succeed.
+    pub fn is_retry_budget_exhausted(&self) -> bool {
+        self.inner.not_retried == Some(NotRetried::Budget)
     }
 
     /// The problems that made the input invalid, for
@@ -298,7 +326,20 @@ impl fmt::Display for Error {
             write!(f, " [x-request-id {id}]")?;
         }
         let plural = if inner.attempts == 1 { "" } else { "s" };
-        write!(f, " after {} attempt{plural}", inner.attempts)
+        write!(f, " after {} attempt{plural}", inner.attempts)?;
+        match (inner.not_retried, inner.retry_after) {
+            (Some(NotRetried::Budget), _) => f.write_str(
+                "; not retried: the client's retry budget is exhausted \
+                 (it refills as calls succeed)",
+            ),
+            (Some(NotRetried::RetryAfter), Some(wait)) => write!(
+                f,
+                "; not retried: the server asked to retry after {} s \
+                 (retry-after), longer than the retry policy's max_retry_after",
+                wait.as_secs()
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -322,6 +363,12 @@ impl fmt::Debug for Error {
         if inner.attempts > 0 {
             d.field("attempts", &inner.attempts);
         }
+        if let Some(wait) = inner.retry_after {
+            d.field("retry_after", &wait);
+        }
+        if let Some(reason) = inner.not_retried {
+            d.field("not_retried", &reason);
+        }
         if let Some(validation) = &inner.validation {
             d.field("problems", &validation.problems());
         }
@@ -338,5 +385,75 @@ impl std::error::Error for Error {
             Some(validation) => Some(validation),
             None => self.inner.source.as_deref().map(|e| e as _),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_bounded_and_marked_when_cut() {
+        assert_eq!(excerpt(b""), "(empty)");
+        assert_eq!(excerpt(b" \n\t "), "(empty)");
+        assert_eq!(excerpt(b"<p>\n  not   found\n</p>"), "<p> not found </p>");
+        let exact = vec![b'x'; EXCERPT_LIMIT];
+        assert_eq!(excerpt(&exact), "x".repeat(EXCERPT_LIMIT));
+        let over = vec![b'x'; EXCERPT_LIMIT + 1];
+        assert_eq!(excerpt(&over), format!("{}...", "x".repeat(EXCERPT_LIMIT)));
+        assert_eq!(excerpt(b"\xff ok"), "\u{fffd} ok");
+    }
+
+    #[test]
+    fn a_budget_refusal_and_a_long_retry_after_are_told_apart() {
+        let call = |not_retried, retry_after| CallRecord {
+            attempts: 1,
+            status: Some(StatusCode::SERVICE_UNAVAILABLE),
+            request_id: None,
+            retry_after,
+            not_retried,
+        };
+        let answer = || {
+            generated::Error::<generated::types::Error>::InvalidResponsePayload(
+                b"busy".as_slice().into(),
+                serde_json::from_str::<()>("x").unwrap_err(),
+            )
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+
+        let spent = runtime.block_on(Error::from_generated(
+            answer(),
+            call(Some(NotRetried::Budget), None),
+        ));
+        assert!(spent.is_retry_budget_exhausted());
+        assert_eq!(spent.retry_after(), None);
+        assert_eq!(
+            spent.to_string(),
+            "OpenScaler answered 503 Service Unavailable: body: \"busy\" after 1 attempt; \
+             not retried: the client's retry budget is exhausted (it refills as calls succeed)"
+        );
+
+        let long = runtime.block_on(Error::from_generated(
+            answer(),
+            call(Some(NotRetried::RetryAfter), Some(Duration::from_secs(90))),
+        ));
+        assert!(!long.is_retry_budget_exhausted());
+        assert_eq!(long.retry_after(), Some(Duration::from_secs(90)));
+        assert!(
+            long.to_string().ends_with(
+                "after 1 attempt; not retried: the server asked to retry after 90 s \
+                 (retry-after), longer than the retry policy's max_retry_after"
+            ),
+            "{long}"
+        );
+        let debug = format!("{long:?}");
+        assert!(
+            debug.contains("retry_after: 90s") && debug.contains("RetryAfter"),
+            "{debug}"
+        );
+        // An error status's body excerpt says it all: no parser complaint.
+        assert!(std::error::Error::source(&long).is_none());
     }
 }

@@ -6,10 +6,12 @@
 //!   progenitor adds to every request (OpenScaler does not document it; the
 //!   request stays exactly the page's).
 //! - `exec` sends the request, and sends it again as the client's
-//!   [`RetryPolicy`] says. Each attempt gets the per-attempt timeout, cut to
-//!   what is left of the call's deadline. It records, for the call in
-//!   progress, the attempts made and the last status and `x-request-id`, so
-//!   that errors can report them even when the body cannot be parsed.
+//!   [`RetryPolicy`] and retry budget say. Each attempt gets the per-attempt
+//!   timeout, cut to what is left of the call's deadline. A success's body
+//!   is read inside the loop, so that a body cut off is retried too. It
+//!   records, for the call in progress, the attempts made, the last status,
+//!   `x-request-id` and `Retry-After`, and why a retry was not made, so that
+//!   errors can report them even when the body cannot be parsed.
 //!
 //! Tracing: a `debug` event per attempt (attempt, status, latency) and one
 //! per retry (wait); never a header value or a body.
@@ -18,16 +20,21 @@ use std::{
     cell::RefCell,
     fmt,
     future::Future,
-    time::{Duration, Instant},
+    sync::Arc,
+    time::{Duration, Instant, SystemTime},
 };
 
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::{
     header::{HeaderName, HeaderValue, AUTHORIZATION},
-    Request, Response, StatusCode, Url,
+    Request, Response, ResponseBuilderExt, StatusCode, Url,
 };
 
-use crate::{generated, RetryPolicy};
+use crate::{
+    generated,
+    retry::{self, is_retryable_status, Budget, Held, Next},
+    RetryPolicy,
+};
 
 /// Header names made once, not parsed from text on every request.
 static API_VERSION: HeaderName = HeaderName::from_static("api-version");
@@ -39,6 +46,9 @@ pub struct Hooks {
     /// `Bearer <token>`, marked sensitive.
     pub(crate) authorization: HeaderValue,
     pub(crate) retry: RetryPolicy,
+    /// The retry budget's tokens, shared by the client's clones; `None`
+    /// when the policy has no budget.
+    pub(crate) budget: Option<Arc<Budget>>,
     /// The per-attempt timeout, when this crate made the HTTP client.
     pub(crate) attempt_timeout: Option<Duration>,
 }
@@ -56,6 +66,7 @@ impl fmt::Debug for Hooks {
         f.debug_struct("Hooks")
             .field("authorization", &"Bearer <redacted>")
             .field("retry", &self.retry)
+            .field("retry_tokens", &self.budget.as_ref().map(|b| b.available()))
             .field("attempt_timeout", &self.attempt_timeout)
             .finish()
     }
@@ -67,6 +78,19 @@ pub(crate) struct CallRecord {
     pub(crate) attempts: u32,
     pub(crate) status: Option<StatusCode>,
     pub(crate) request_id: Option<String>,
+    /// The last answer's `Retry-After`, when it was a retryable status.
+    pub(crate) retry_after: Option<Duration>,
+    /// Why a retry the policy allows was not made.
+    pub(crate) not_retried: Option<NotRetried>,
+}
+
+/// Why a failed attempt was not retried although attempts were left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NotRetried {
+    /// The client's retry budget had too few tokens.
+    Budget,
+    /// The server's `Retry-After` was longer than `max_retry_after`.
+    RetryAfter,
 }
 
 tokio::task_local! {
@@ -133,9 +157,12 @@ impl ClientHooks<Hooks> for generated::Client {
             return Ok(answer);
         }
         let policy = &self.inner.retry;
+        let budget = self.inner.budget.as_deref();
         let deadline = Instant::now() + policy.deadline;
         let mut current = request;
         let mut attempt = 1;
+        // What the last retry cost, given back if the call succeeds.
+        let mut last_cost = 0;
         loop {
             // The body is in memory, so the request can always be cloned.
             let spare = (attempt < policy.max_attempts)
@@ -152,11 +179,13 @@ impl ClientHooks<Hooks> for generated::Client {
             let sent = Instant::now();
             let outcome = self.client.execute(current).await;
             let latency_ms = sent.elapsed().as_millis() as u64;
-            match &outcome {
+            let mut retry_after = None;
+            let outcome = match outcome {
                 Ok(response) => {
+                    let status = response.status();
                     tracing::debug!(
                         attempt,
-                        status = response.status().as_u16(),
+                        status = status.as_u16(),
                         latency_ms,
                         "openscaler attempt"
                     );
@@ -165,19 +194,49 @@ impl ClientHooks<Hooks> for generated::Client {
                         .get(&REQUEST_ID)
                         .and_then(|v| v.to_str().ok())
                         .map(str::to_owned);
+                    if is_retryable_status(status) {
+                        retry_after = retry::retry_after(&response, SystemTime::now());
+                    }
                     record(|call| {
-                        call.status = Some(response.status());
+                        call.status = Some(status);
                         call.request_id = request_id;
+                        call.retry_after = retry_after;
                     });
+                    if !status.is_success() {
+                        // Error bodies are read by the caller.
+                        Ok(response)
+                    } else {
+                        // A success's body is read here, so that one cut off
+                        // is retried like a connection failure.
+                        match read_whole(response).await {
+                            Ok(response) => {
+                                if let Some(budget) = budget {
+                                    budget.succeeded(last_cost);
+                                }
+                                return Ok(response);
+                            }
+                            Err(error) => {
+                                tracing::debug!(attempt, error = %error, "openscaler body cut off");
+                                Err(error)
+                            }
+                        }
+                    }
                 }
                 Err(error) => {
-                    tracing::debug!(attempt, latency_ms, error = %error, "openscaler attempt failed")
+                    tracing::debug!(attempt, latency_ms, error = %error, "openscaler attempt failed");
+                    Err(error)
                 }
-            }
+            };
 
             let Some(next) = spare else { return outcome };
-            let Some(wait) = policy.wait(attempt, &outcome) else {
-                return outcome;
+            let (wait, timed_out) = match policy.next(attempt, &outcome, retry_after) {
+                Next::Stop => return outcome,
+                Next::TooLong => {
+                    tracing::debug!(attempt, "openscaler: no retry, Retry-After too long");
+                    record(|call| call.not_retried = Some(NotRetried::RetryAfter));
+                    return outcome;
+                }
+                Next::Retry { wait, timed_out } => (wait, timed_out),
             };
             if Instant::now() + wait >= deadline {
                 tracing::debug!(
@@ -187,6 +246,17 @@ impl ClientHooks<Hooks> for generated::Client {
                 );
                 return outcome;
             }
+            // Tokens are taken before the wait and come back if the call is
+            // dropped during it.
+            let held = match budget.map(|b| b.take(timed_out)) {
+                Some(None) => {
+                    tracing::debug!(attempt, "openscaler: no retry, retry budget exhausted");
+                    record(|call| call.not_retried = Some(NotRetried::Budget));
+                    return outcome;
+                }
+                Some(held) => held,
+                None => None,
+            };
             tracing::debug!(
                 attempt,
                 wait_ms = wait.as_millis() as u64,
@@ -194,10 +264,33 @@ impl ClientHooks<Hooks> for generated::Client {
             );
             drop(outcome);
             tokio::time::sleep(wait).await;
+            last_cost = held.map_or(0, Held::spend);
             current = next;
             attempt += 1;
         }
     }
+}
+
+/// Reads a response's whole body and hands back an equivalent response
+/// holding it: status, version, headers, extensions and URL kept.
+async fn read_whole(mut response: Response) -> reqwest::Result<Response> {
+    let status = response.status();
+    let version = response.version();
+    let url = response.url().clone();
+    let headers = std::mem::take(response.headers_mut());
+    let extensions = std::mem::take(response.extensions_mut());
+    let body = response.bytes().await?;
+    // Only the URL is set through the builder (it is how reqwest takes a
+    // URL back), and setting it cannot fail.
+    let mut rebuilt = http::Response::builder()
+        .url(url)
+        .body(reqwest::Body::from(body))
+        .expect("a response builder given only a URL is valid");
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    rebuilt.extensions_mut().extend(extensions);
+    Ok(Response::from(rebuilt))
 }
 
 #[cfg(test)]

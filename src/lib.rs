@@ -15,7 +15,7 @@
 //!   variants are written by `build.rs` from the spec);
 //! - `preview`: dry runs, the request a call would send ([`PreparedRequest`]);
 //! - `validate`: the checks made before sending ([`ValidationError`]);
-//! - `retry`: [`RetryPolicy`], what is retried and why;
+//! - `retry`: [`RetryPolicy`] and [`RetryBudget`], what is retried and why;
 //! - `error`: [`Error`];
 //! - `mock`: typed httpmock helpers (feature `mock`);
 //! - `schema`: the `Backend` body's JSON Schema (feature `schema`).
@@ -52,7 +52,7 @@ pub use error::{Error, ErrorKind};
 pub use generated::types::{Backend, BackendOptions, HealthCheck, StickySession};
 pub use port::Port;
 pub use preview::{PreparedRequest, REDACTED_AUTHORIZATION};
-pub use retry::RetryPolicy;
+pub use retry::{RetryBudget, RetryPolicy};
 pub use servers::Servers;
 pub use validate::{Problem, ValidationError};
 

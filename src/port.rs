@@ -45,13 +45,10 @@ impl Port {
 }
 
 /// A port written as plain decimal digits, 1 to 65535 (leading `+`, spaces
-/// and the like are refused, unlike `str::parse`).
+/// and the like are refused, unlike `str::parse`). The empty string and
+/// numbers too long for a `u16` fail to parse.
 fn parse_decimal_port(text: &str) -> Option<u16> {
-    if text.is_empty()
-        || text.len() > 5
-        || !text.bytes().all(|b| b.is_ascii_digit())
-        || text.starts_with('0')
-    {
+    if !text.bytes().all(|b| b.is_ascii_digit()) || text.starts_with('0') {
         return None;
     }
     text.parse().ok().filter(|n| *n != 0)

@@ -181,6 +181,11 @@ async fn a_truncated_body_is_an_error() {
     let server = RawServer::start(vec![Reply::Bytes(cut)]);
     let error = call(&server, support::quick_retries()).await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(404), "{error:?}");
+    // The 404 is the answer: a status error, not retried, not retryable.
+    assert_eq!(error.kind(), ErrorKind::Status, "{error:?}");
+    assert!(!error.is_retryable());
+    assert_eq!(error.attempts(), 1);
+    assert_eq!(server.requests().len(), 1);
 }
 
 /// The connection is closed without an answer: retried, then a transport
@@ -282,4 +287,127 @@ async fn no_token_over_plain_http_to_other_hosts() {
     assert_eq!(error.attempts(), 0);
     assert!(error.to_string().contains("plain http"), "{error}");
     assert!(server.requests().is_empty());
+}
+
+/// A `Retry-After` longer than the policy's `max_retry_after` is not cut
+/// short and retried early: the call fails at once with the server's
+/// answer, and the error carries the wait the server asked for.
+#[tokio::test]
+async fn a_retry_after_beyond_the_cap_fails_at_once_and_says_how_long() {
+    let busy = Reply::http(
+        503,
+        &[
+            ("retry-after", "3600"),
+            ("content-type", "application/json"),
+        ],
+        br#"{"message":"maintenance"}"#,
+    );
+    let server = RawServer::start(vec![busy, ok()]);
+    let started = Instant::now();
+    let error = call(&server, support::quick_retries()).await.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(error.attempts(), 1);
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(error.message(), Some("maintenance"));
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(3600)));
+    assert!(!error.is_retry_budget_exhausted());
+    let line = error.to_string();
+    assert!(
+        line.ends_with(
+            "after 1 attempt; not retried: the server asked to retry after 3600 s \
+             (retry-after), longer than the retry policy's max_retry_after"
+        ),
+        "{line}"
+    );
+}
+
+/// The cap is the caller's: a policy whose `max_retry_after` allows the
+/// server's wait waits it out; one that does not, fails at once.
+#[tokio::test]
+async fn a_policy_that_allows_the_wait_waits() {
+    let busy = || Reply::http(503, &[("retry-after", "2")], b"");
+
+    let server = RawServer::start(vec![busy(), ok()]);
+    let strict = support::quick_retries().max_retry_after(Duration::from_secs(1));
+    let error = call(&server, strict).await.unwrap_err();
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(2)));
+
+    let server = RawServer::start(vec![busy(), ok()]);
+    let patient = support::quick_retries().max_retry_after(Duration::from_secs(2));
+    call(&server, patient).await.unwrap();
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    let gap = requests[1].at - requests[0].at;
+    assert!(
+        gap >= Duration::from_secs(2),
+        "second attempt after {gap:?}"
+    );
+}
+
+/// Retries exhausted on 429s: the error still carries the last answer's
+/// `Retry-After`, for the caller to schedule its next try.
+#[tokio::test]
+async fn the_last_retry_after_is_kept_when_attempts_run_out() {
+    let limited = Reply::http(429, &[("retry-after", "0")], b"");
+    let server = RawServer::start(vec![limited]);
+    let error = call(&server, support::quick_retries()).await.unwrap_err();
+    assert_eq!(error.attempts(), 3);
+    assert_eq!(error.retry_after(), Some(Duration::ZERO));
+    assert!(error.to_string().ends_with("after 3 attempts"), "{error}");
+}
+
+/// A 200 whose body breaks off (the server closes the connection half-way)
+/// is retried like a connection failure: the `PUT` is safe to repeat.
+#[tokio::test]
+async fn a_success_cut_off_mid_body_is_retried() {
+    let body = support::golden().response.to_string();
+    let cut = |keep: usize| {
+        let mut bytes = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        bytes.extend_from_slice(&body.as_bytes()[..keep]);
+        Reply::Bytes(bytes)
+    };
+
+    let server = RawServer::start(vec![cut(body.len() / 2), ok()]);
+    let updated = call(&server, support::quick_retries()).await.unwrap();
+    assert_eq!(updated, page_backend());
+    assert_eq!(server.requests().len(), 2);
+
+    // Cut off every time: a transport error after every attempt, with the
+    // status that came.
+    let server = RawServer::start(vec![cut(10)]);
+    let error = call(&server, support::quick_retries()).await.unwrap_err();
+    assert_eq!(server.requests().len(), 3);
+    assert_eq!(error.kind(), ErrorKind::Transport, "{error:?}");
+    assert!(error.is_retryable());
+    assert_eq!(error.attempts(), 3);
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(200));
+    assert!(!error.is_timeout(), "{error:?}");
+
+    // Without retries, one attempt.
+    let server = RawServer::start(vec![cut(10), ok()]);
+    let error = call(&server, RetryPolicy::none()).await.unwrap_err();
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(error.kind(), ErrorKind::Transport);
+}
+
+/// A success read whole inside the retry loop reaches the caller intact:
+/// the same value as the page's response, every time.
+#[tokio::test]
+async fn a_success_read_in_the_retry_loop_parses_as_before() {
+    let server = RawServer::start(vec![ok()]);
+    let updated = call(&server, support::quick_retries()).await.unwrap();
+    assert_eq!(
+        serde_json::to_value(updated).unwrap(),
+        support::golden().response
+    );
 }

@@ -256,7 +256,7 @@ pub struct KeepAliveServer {
 impl KeepAliveServer {
     /// Answers every request with `status` and `body` as JSON.
     pub fn start(status: u16, body: &Value) -> KeepAliveServer {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::io::AsyncWriteExt;
 
         let body = body.to_string();
         let answer = format!(
@@ -283,21 +283,10 @@ impl KeepAliveServer {
                         let _ = stream.set_nodelay(true);
                         let mut buf = Vec::with_capacity(4096);
                         loop {
-                            // Read one request: the head, then content-length bytes.
-                            let (head_end, length) = loop {
-                                if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                                    break (end + 4, content_length(&buf[..end]));
-                                }
-                                if stream.read_buf(&mut buf).await.unwrap_or(0) == 0 {
-                                    return;
-                                }
+                            let Some((_, length)) = read_one(&mut stream, &mut buf).await else {
+                                return;
                             };
-                            while buf.len() < head_end + length {
-                                if stream.read_buf(&mut buf).await.unwrap_or(0) == 0 {
-                                    return;
-                                }
-                            }
-                            buf.drain(..head_end + length);
+                            buf.drain(..length);
                             if stream.write_all(&answer).await.is_err() {
                                 return;
                             }
@@ -317,6 +306,28 @@ impl KeepAliveServer {
     pub fn connections(&self) -> usize {
         self.connections.load(std::sync::atomic::Ordering::SeqCst)
     }
+}
+
+/// Reads one keep-alive request (the head, then content-length bytes) into
+/// the front of `buf`: the head's length and the request's, or `None` when
+/// the client closed the connection.
+async fn read_one(stream: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) -> Option<(usize, usize)> {
+    use tokio::io::AsyncReadExt;
+
+    let (head_end, length) = loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break (end + 4, content_length(&buf[..end]));
+        }
+        if stream.read_buf(buf).await.unwrap_or(0) == 0 {
+            return None;
+        }
+    };
+    while buf.len() < head_end + length {
+        if stream.read_buf(buf).await.unwrap_or(0) == 0 {
+            return None;
+        }
+    }
+    Some((head_end, head_end + length))
 }
 
 fn content_length(head: &[u8]) -> usize {
@@ -415,4 +426,126 @@ pub fn page_key_paths() -> Vec<String> {
         .into_iter()
         .filter_map(|path| path.strip_prefix("body.").map(str::to_owned))
         .collect()
+}
+
+/// What [`ScriptedServer`] answers to one request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// The page's response, 200.
+    Ok,
+    /// This status with `{"message": "busy"}`, and `Retry-After` if given.
+    Status(u16, Option<&'static str>),
+}
+
+/// A keep-alive HTTP/1.1 server on 127.0.0.1 (one event loop on its own
+/// thread, like [`KeepAliveServer`]) that picks each answer with a closure,
+/// given the request target and how many requests for that target came
+/// before this one (0 for the first). Calls made with distinct path values
+/// are therefore told apart, and the answer to each call's n-th attempt does
+/// not depend on how concurrent calls interleave. Counts every request.
+pub struct ScriptedServer {
+    pub addr: SocketAddr,
+    requests: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl ScriptedServer {
+    pub fn start(answer: impl Fn(&str, u32) -> Answer + Send + Sync + 'static) -> ScriptedServer {
+        use std::{collections::HashMap, sync::atomic::Ordering};
+        use tokio::io::AsyncWriteExt;
+
+        let ok_body = golden().response.to_string();
+        let ok: Arc<[u8]> = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{ok_body}",
+            ok_body.len()
+        )
+        .into_bytes()
+        .into();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = Arc::clone(&requests);
+        let answer = Arc::new(answer);
+        let seen: Arc<Mutex<HashMap<String, u32>>> = Arc::default();
+        thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_io()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                while let Ok((mut stream, _)) = listener.accept().await {
+                    let (ok, counter, answer, seen) = (
+                        Arc::clone(&ok),
+                        Arc::clone(&counter),
+                        Arc::clone(&answer),
+                        Arc::clone(&seen),
+                    );
+                    tokio::spawn(async move {
+                        let mut buf = Vec::with_capacity(4096);
+                        loop {
+                            let Some((head_end, length)) = read_one(&mut stream, &mut buf).await
+                            else {
+                                return;
+                            };
+                            let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+                            buf.drain(..length);
+                            let target = head.split(' ').nth(1).unwrap_or("").to_owned();
+                            let nth = {
+                                let mut seen = seen.lock().unwrap();
+                                let count = seen.entry(target.clone()).or_insert(0);
+                                *count += 1;
+                                *count - 1
+                            };
+                            counter.fetch_add(1, Ordering::SeqCst);
+                            let written = match answer(&target, nth) {
+                                Answer::Ok => stream.write_all(&ok).await,
+                                Answer::Status(status, retry_after) => {
+                                    let body = r#"{"message":"busy"}"#;
+                                    let extra = retry_after
+                                        .map(|v| format!("retry-after: {v}\r\n"))
+                                        .unwrap_or_default();
+                                    let bytes = format!(
+                                        "HTTP/1.1 {status} Busy\r\ncontent-type: application/json\r\n\
+                                         content-length: {}\r\n{extra}\r\n{body}",
+                                        body.len()
+                                    );
+                                    stream.write_all(bytes.as_bytes()).await
+                                }
+                            };
+                            if written.is_err() {
+                                return;
+                            }
+                        }
+                    });
+                }
+            });
+        });
+        ScriptedServer { addr, requests }
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Requests received so far.
+    pub fn requests(&self) -> usize {
+        self.requests.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A seeded, deterministic "random" number in `[0, 1)` for `(seed, text, n)`
+/// (SplitMix64 over an FNV-1a hash of the text): the same inputs always give
+/// the same number, on every machine.
+pub fn seeded_unit(seed: u64, text: &str, n: u32) -> f64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+    for byte in text.bytes().chain(n.to_le_bytes()) {
+        h ^= u64::from(byte);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let mut z = h.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
 }
