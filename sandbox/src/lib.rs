@@ -193,7 +193,11 @@ impl SandboxBuilder {
                 ))
             })?,
         };
-        let vectors = vectors::Vectors;
+        let vectors = match &self.vectors_dir {
+            Some(dir) => vectors::Vectors::from_dir(dir),
+            None => vectors::Vectors::embedded(),
+        }
+        .map_err(Error)?;
         let seed = self.seed.unwrap_or_else(random_seed);
         let address = SocketAddr::new(self.host, self.port);
         let listener = TcpListener::bind(address)

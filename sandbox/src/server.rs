@@ -48,7 +48,6 @@ pub(crate) struct Shared {
     pub faults: RwLock<Faults>,
     pub state: Mutex<State>,
     pub journal: Mutex<Journal>,
-    #[allow(dead_code)] // vector mode reads it
     pub vectors: Vectors,
     requests: AtomicU64,
     api_requests: AtomicU64,
@@ -109,7 +108,8 @@ impl Shared {
 
     /// Adds a finished record to the journal.
     pub fn finish(&self, mut record: Record) {
-        record.duration_ms = record.started.elapsed().as_secs_f64() * 1000.0;
+        // Microsecond precision: enough, and readable.
+        record.duration_ms = (record.started.elapsed().as_secs_f64() * 1e6).round() / 1000.0;
         lock(&self.journal).push(record);
     }
 }
@@ -190,7 +190,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
                 .put(admin::put_faults)
                 .delete(admin::delete_faults),
         )
-        .route("/__vectors", get(crate::vectors::list))
+        .route(
+            "/__vectors",
+            get(crate::vectors::list).delete(crate::vectors::reset_all),
+        )
         .route("/__vectors/", get(crate::vectors::list))
         .route(
             "/__vectors/{id}",
