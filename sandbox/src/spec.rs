@@ -131,6 +131,10 @@ impl Spec {
     }
 
     fn check(&self, validator: &Validator, body: &Value) -> Vec<Violation> {
+        // The fast path: no error objects are built for a valid body.
+        if validator.is_valid(body) {
+            return Vec::new();
+        }
         let mut out: Vec<Violation> = Vec::new();
         let mut more = 0usize;
         for error in validator.iter_errors(body) {

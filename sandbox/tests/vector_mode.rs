@@ -268,7 +268,7 @@ async fn another_set_of_vectors_can_be_served() {
     let vector = json!({
         "id": "mine", "category": "custom",
         "call": {}, "request": {"method": "PUT", "path": "/x", "headers": {}, "body": {"a": 1}},
-        "responses": [{"status": 202, "headers": {"x-extra": "yes"}, "text": "fine"}],
+        "responses": [{"status": 202, "headers": {"x-extra": "yes", "x-request-id": "scripted-1"}, "text": "fine"}],
         "expect": {"outcome": "ok", "attempts": 1}
     });
     std::fs::write(dir.join("mine.json"), vector.to_string()).unwrap();
@@ -281,6 +281,7 @@ async fn another_set_of_vectors_can_be_served() {
         .unwrap();
     assert_eq!(response.status(), 202);
     assert_eq!(response.headers()["x-extra"], "yes");
+    assert_eq!(response.headers()["x-request-id"], "scripted-1");
     assert_eq!(response.text().await.unwrap(), "fine");
     assert_eq!(verdict(&sandbox, "mine").await["pass"], true);
 
