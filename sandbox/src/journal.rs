@@ -1,6 +1,6 @@
 //! The request journal: what arrived at the API routes and what was
-//! answered, the newest [`Journal::capacity`] entries, with the bearer token
-//! never stored.
+//! answered, the newest entries up to its capacity (`--journal`, default
+//! 1000), with the bearer token never stored.
 
 use std::collections::{BTreeMap, VecDeque};
 
