@@ -98,3 +98,41 @@ fn help_lists_every_flag() {
         assert!(help.contains(flag), "{flag} missing from --help");
     }
 }
+
+#[test]
+fn state_from_a_file_is_served() {
+    let state = serde_json::json!({"42": {"my-backend": {
+        "name": "my-backend", "mode": "http", "balancing_method": "first",
+        "port": "8080", "servers": {"type": "computer", "computer_ids": ["1"]}
+    }}});
+    let file = std::env::temp_dir().join(format!("sandbox-state-{}.json", std::process::id()));
+    std::fs::write(&file, state.to_string()).unwrap();
+    let mut child = Command::new(BIN)
+        .arg("--state")
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let ready: Value = serde_json::from_str(&line).unwrap();
+    let url = ready["listening"].as_str().unwrap().to_owned();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let served: Value = runtime.block_on(async {
+        reqwest::get(format!("{url}/__sandbox/state"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(served, state);
+}
