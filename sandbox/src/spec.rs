@@ -229,8 +229,22 @@ impl Spec {
                         _ => None,
                     })
                     .collect();
+                // When every branch wants another JSON type, say which types.
+                let mut types: Vec<String> = Vec::new();
+                for branch in context {
+                    if let [only] = branch.as_slice() {
+                        if matches!(only.kind(), ValidationErrorKind::Type { .. }) {
+                            let wanted = expected_types(only);
+                            if !types.contains(&wanted) {
+                                types.push(wanted);
+                            }
+                        }
+                    }
+                }
                 if !formats.is_empty() && formats.len() == context.len() {
                     format!("{value} is not a valid {}", formats.join(" or "))
+                } else if types.len() == 1 {
+                    format!("must be {}, not {}", types[0], article(json_type(instance)))
                 } else {
                     format!("{value} matches none of the allowed forms")
                 }
