@@ -4,10 +4,12 @@
 //! cargo run --example quickstart
 //! ```
 //!
-//! Without `OPENSCALER_TOKEN` it starts a mock OpenScaler in this process (on
-//! 127.0.0.1, nothing leaves the machine) that accepts exactly the page's
-//! request, sends the page's update to it and prints what was sent and the
-//! typed result.
+//! Without `OPENSCALER_TOKEN` it starts the sandbox in this process (a
+//! stand-in OpenScaler on 127.0.0.1 that checks requests against
+//! `openapi.yaml` and keeps state; nothing leaves the machine), stores the
+//! backend `my-backend` on load balancer `42` in it, sends the page's update,
+//! and prints the typed result and the sandbox's journal entry: what went
+//! over the wire, token redacted.
 //!
 //! With `OPENSCALER_TOKEN` set it sends the same update to
 //! `OPENSCALER_BASE_URL` (default: production), honouring
@@ -17,10 +19,11 @@
 
 use std::{process::ExitCode, time::Duration};
 
-use httpmock::{Method::PUT, MockServer};
 use openscaler::{
     Backend, BalancingMethod, Client, HealthCheck, Mode, ProxyProtocol, Servers, StickySession,
 };
+use openscaler_sandbox::Sandbox;
+use serde_json::json;
 
 const LB_ID: &str = "42";
 const BACKEND_NAME: &str = "my-backend";
@@ -47,27 +50,32 @@ fn page_backend() -> Result<Backend, openscaler::ValidationError> {
         .build()
 }
 
-/// A mock OpenScaler that answers the page's request, and only it, with the
-/// page's response.
-async fn mock_openscaler() -> MockServer {
-    let page: serde_json::Value =
-        serde_json::from_str(include_str!("../tests/fixtures/update-backend.json"))
-            .expect("the embedded page example is JSON");
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(PUT)
-                .path(format!("/v1/lbs/{LB_ID}/backends/{BACKEND_NAME}"))
-                .header("authorization", "Bearer <token>")
-                .header("content-type", "application/json")
-                .json_body(page["body"].clone());
-            then.status(200)
-                .header("content-type", "application/json")
-                .header("x-request-id", "mock-1")
-                .json_body(page["response"]["body"].clone());
-        })
-        .await;
-    server
+/// The sandbox, with a backend `my-backend` stored on load balancer `42`
+/// for the page's update to replace (it updates only stored backends).
+async fn sandbox() -> Result<Sandbox, openscaler_sandbox::Error> {
+    Sandbox::builder()
+        .backend(
+            LB_ID,
+            json!({
+                "name": BACKEND_NAME,
+                "mode": "tcp",
+                "balancing_method": "leastconn",
+                "port": 80,
+                "servers": { "type": "ip", "ips": ["10.0.0.5"] }
+            }),
+        )
+        .start()
+        .await
+}
+
+/// Prints the sandbox's journal entry of the last request.
+fn print_journal(sandbox: &Sandbox) {
+    if let Some(entry) = sandbox.requests().last() {
+        match serde_json::to_string_pretty(entry) {
+            Ok(text) => println!("the sandbox's journal entry (what went over the wire):\n{text}"),
+            Err(error) => eprintln!("cannot show the journal entry: {error}"),
+        }
+    }
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -81,14 +89,20 @@ async fn main() -> ExitCode {
     };
 
     let live = std::env::var_os(openscaler::ENV_TOKEN).is_some_and(|t| !t.is_empty());
-    let mock = if live {
+    let sandbox = if live {
         None
     } else {
-        Some(mock_openscaler().await)
+        match sandbox().await {
+            Ok(sandbox) => Some(sandbox),
+            Err(error) => {
+                eprintln!("error: cannot start the sandbox: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
     };
-    let client = match &mock {
-        Some(server) => Client::builder()
-            .base_url(server.base_url())
+    let client = match &sandbox {
+        Some(sandbox) => Client::builder()
+            .base_url(sandbox.base_url())
             .token("<token>")
             .build(),
         None => Client::from_env(),
@@ -104,7 +118,7 @@ async fn main() -> ExitCode {
     let target = if live {
         "OpenScaler"
     } else {
-        "the in-process mock OpenScaler (no OPENSCALER_TOKEN set)"
+        "the in-process sandbox (no OPENSCALER_TOKEN set)"
     };
     println!(
         "PUT {}/v1/lbs/{LB_ID}/backends/{BACKEND_NAME} on {target}",
@@ -115,7 +129,11 @@ async fn main() -> ExitCode {
         Err(error) => eprintln!("cannot show the body: {error}"),
     }
 
-    match client.update_backend(LB_ID, BACKEND_NAME, &backend).await {
+    let outcome = client.update_backend(LB_ID, BACKEND_NAME, &backend).await;
+    if let Some(sandbox) = &sandbox {
+        print_journal(sandbox);
+    }
+    match outcome {
         Ok(updated) => {
             println!("typed result:\n{updated:#?}");
             ExitCode::SUCCESS

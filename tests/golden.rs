@@ -2,9 +2,9 @@
 
 mod support;
 
-use httpmock::{Method::PUT, MockServer};
 use openscaler::Backend;
-use serde_json::Value;
+use openscaler_sandbox::Sandbox;
+use serde_json::{json, Value};
 use support::{golden, RawServer, Reply};
 
 /// The builder writes exactly the page's body.
@@ -14,27 +14,26 @@ fn the_builder_writes_the_page_body() {
     assert_eq!(sent, golden().body);
 }
 
-/// Method, path, headers and body match the page's curl, and the answer
-/// parses into the page's response.
+/// Against the sandbox (a stand-in known only from `openapi.yaml`): the
+/// page's request passes its checks, goes out as the page's curl (method,
+/// path, headers, body as a JSON value), and the answer parses into the
+/// page's response.
 #[tokio::test]
 async fn the_page_curl_is_what_goes_out() {
     let page = golden();
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(PUT)
-                .path(page.path.as_str())
-                .header("authorization", page.authorization.as_str())
-                .header("content-type", "application/json")
-                .header_missing("api-version")
-                .json_body(page.body.clone());
-            then.status(200)
-                .header("content-type", "application/json")
-                .json_body(page.response.clone());
-        })
-        .await;
+    let sandbox = Sandbox::builder()
+        .backend(
+            &page.lb_id,
+            json!({
+                "name": page.backend_name, "mode": "tcp", "balancing_method": "first",
+                "port": 80, "servers": {"type": "ip", "ips": ["10.0.0.5"]}
+            }),
+        )
+        .start()
+        .await
+        .unwrap();
 
-    let client = support::client(&server.base_url());
+    let client = support::client(sandbox.base_url());
     let updated = client
         .update_backend(
             &page.lb_id,
@@ -43,9 +42,21 @@ async fn the_page_curl_is_what_goes_out() {
         )
         .await
         .unwrap();
-
-    mock.assert_async().await;
     assert_eq!(serde_json::to_value(&updated).unwrap(), page.response);
+
+    let journal = sandbox.requests();
+    assert_eq!(journal.len(), 1);
+    let sent = &journal[0];
+    assert_eq!(
+        (sent.method.as_str(), sent.path.as_str()),
+        ("PUT", page.path.as_str())
+    );
+    assert_eq!(sent.headers["authorization"], "Bearer <redacted>");
+    assert_eq!(sent.headers["content-type"], "application/json");
+    assert!(!sent.headers.contains_key("api-version"));
+    assert_eq!(sent.body.as_ref(), Some(&page.body));
+    assert_eq!(sent.validation.as_ref().map(|v| v.valid), Some(true));
+    assert_eq!(sent.status, Some(200));
 }
 
 /// The same, read off the socket: the exact request target, the headers

@@ -1,19 +1,16 @@
-//! Runs every conformance vector in `tests/vectors/` (format in its
-//! README) against httpmock, through the public API. A new case needs no new
-//! code; a failing case is reported by its id.
+//! Runs every conformance vector in `tests/vectors/` (format and protocol
+//! in its README) through the sandbox's vector mode, with the public API: the
+//! sandbox judges what went over the wire, this runner judges the outcome. A
+//! new case needs no new code; a failing case is reported by its id.
 
 use std::{
     fs,
     path::Path,
-    sync::{
-        atomic::{AtomicUsize, Ordering},
-        Arc,
-    },
     time::{Duration, Instant},
 };
 
-use httpmock::MockServer;
 use openscaler::{Backend, Client, ErrorKind, RetryPolicy};
+use openscaler_sandbox::Sandbox;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -25,7 +22,10 @@ struct Case {
     #[allow(dead_code)]
     description: String,
     call: Call,
+    // Parsed to check the format; the sandbox compares and serves them.
+    #[allow(dead_code)]
     request: Option<ExpectedRequest>,
+    #[allow(dead_code)]
     #[serde(default)]
     responses: Vec<ScriptedResponse>,
     expect: Expect,
@@ -41,6 +41,7 @@ struct Call {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read by the sandbox
 struct ExpectedRequest {
     method: String,
     path: String,
@@ -52,6 +53,7 @@ struct ExpectedRequest {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read by the sandbox
 struct ScriptedResponse {
     status: u16,
     #[serde(default)]
@@ -112,60 +114,21 @@ fn cases() -> Vec<(String, Case)> {
 /// The token every case uses, as on the vendor's page.
 const TOKEN: &str = "<token>";
 
-/// Runs one case; `Err` says what differed.
-async fn run(case: &Case) -> Result<(), String> {
-    let server = MockServer::start_async().await;
-    let served = Arc::new(AtomicUsize::new(0));
-    let mut mocks = Vec::new();
-    for (i, response) in case.responses.iter().enumerate() {
-        let expected = case.request.as_ref().ok_or("responses without a request")?;
-        let gate = Arc::clone(&served);
-        let path = expected.path.clone();
-        let mock = server
-            .mock_async(|when, then| {
-                let mut when = when
-                    .method(expected.method.as_str())
-                    .is_true(move |req| req.uri().path() == path)
-                    .json_body(expected.body.clone());
-                for (name, value) in &expected.headers {
-                    when = when.header(name.as_str(), value.as_str().unwrap_or_default());
-                }
-                for name in &expected.forbidden_headers {
-                    when = when.header_missing(name.as_str());
-                }
-                // Last, so it runs only when the request matched: the i-th
-                // matching request gets the i-th response.
-                when.is_true(move |_| {
-                    gate.compare_exchange(i, i + 1, Ordering::SeqCst, Ordering::SeqCst)
-                        .is_ok()
-                });
-
-                let mut then = then.status(response.status);
-                for (name, value) in &response.headers {
-                    then = then.header(name.as_str(), value.as_str().unwrap_or_default());
-                }
-                if let Some(body) = &response.body {
-                    then.header("content-type", "application/json")
-                        .json_body(body.clone());
-                } else if let Some(text) = &response.text {
-                    then.body(text.as_str());
-                }
-            })
-            .await;
-        mocks.push(mock);
-    }
-    // Catches whatever the scripted mocks do not: a refused case must see
-    // nothing at all.
-    let stray = server
-        .mock_async(|when, then| {
-            when.any_request();
-            then.status(599)
-                .body("no scripted response matched this request");
-        })
-        .await;
+/// Runs one case against the sandbox's vector mode; `Err` says what differed.
+/// The sandbox checks every request against the case's `request` and
+/// answers its `responses`; this side checks the SDK's outcome against
+/// `expect`, then requires the sandbox's verdict to pass.
+async fn run(sandbox: &Sandbox, case: &Case) -> Result<(), String> {
+    let http = reqwest::Client::new();
+    let vector_url = sandbox.vector_url(&case.id);
+    http.delete(&vector_url)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| format!("cannot reset the vector: {e}"))?;
 
     let client = Client::builder()
-        .base_url(server.base_url())
+        .base_url(&vector_url)
         .token(TOKEN)
         .retry_policy(
             RetryPolicy::default()
@@ -183,15 +146,24 @@ async fn run(case: &Case) -> Result<(), String> {
         .await;
     let elapsed = started.elapsed();
 
-    let stray_calls = stray.calls_async().await;
-    if stray_calls > 0 {
-        return Err(format!("{stray_calls} request(s) did not match `request` (or came after the scripted responses); result: {result:?}"));
-    }
-    let attempts: usize = served.load(Ordering::SeqCst);
-    if attempts != case.expect.attempts {
+    let verdict: Value = http
+        .get(format!("{vector_url}/verdict"))
+        .send()
+        .await
+        .map_err(|e| format!("cannot read the verdict: {e}"))?
+        .json()
+        .await
+        .map_err(|e| format!("the verdict is not JSON: {e}"))?;
+    if verdict["pass"] != Value::Bool(true) {
         return Err(format!(
-            "the server got {attempts} request(s), expected {}; result: {result:?}",
-            case.expect.attempts
+            "the sandbox's verdict fails: {}; result: {result:?}",
+            verdict["mismatches"]
+        ));
+    }
+    if verdict["received"].as_u64() != Some(case.expect.attempts as u64) {
+        return Err(format!(
+            "the sandbox got {} request(s), expected {}",
+            verdict["received"], case.expect.attempts
         ));
     }
     if let Some(min) = case.expect.min_elapsed_ms {
@@ -291,6 +263,7 @@ async fn run(case: &Case) -> Result<(), String> {
 #[tokio::test]
 async fn every_vector_passes() {
     let cases = cases();
+    let sandbox = Sandbox::start().await;
     assert!(cases.len() >= 30, "only {} cases", cases.len());
     let mut failures = Vec::new();
     for (file, case) in &cases {
@@ -298,7 +271,7 @@ async fn every_vector_passes() {
             failures.push(format!("{file}.json: id is {:?}", case.id));
             continue;
         }
-        if let Err(why) = run(case).await {
+        if let Err(why) = run(&sandbox, case).await {
             failures.push(format!("{} ({}): {why}", case.id, case.category));
         }
     }

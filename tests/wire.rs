@@ -3,13 +3,14 @@
 
 mod support;
 
-use httpmock::{Method::PUT, MockServer};
 use openscaler::{Port, Servers};
+use openscaler_sandbox::Sandbox;
 use serde_json::{json, Value};
 use support::{page_backend, RawServer, Reply};
 
-/// Sends `servers` and `port` in a backend, checks the body the server got,
-/// and answers with that same body; returns what the client parsed.
+/// Sends `servers` and `port` in a backend to the sandbox, which checks the
+/// body against `openapi.yaml` and answers it back; checks the body that
+/// went out and what the client parsed.
 async fn round_trip(servers: Servers, port: Port, expected_servers: Value, expected_port: Value) {
     let mut backend = page_backend();
     backend.servers = servers.clone();
@@ -18,18 +19,21 @@ async fn round_trip(servers: Servers, port: Port, expected_servers: Value, expec
     wire["servers"] = expected_servers;
     wire["port"] = expected_port;
 
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(PUT).json_body(wire.clone());
-            then.status(200).json_body(wire.clone());
-        })
-        .await;
-    let updated = support::client(&server.base_url())
+    let mut stored = wire.clone();
+    stored["name"] = json!("my-backend");
+    let sandbox = Sandbox::builder()
+        .backend("42", stored)
+        .start()
+        .await
+        .unwrap();
+    let updated = support::client(sandbox.base_url())
         .update_backend("42", "my-backend", backend)
         .await
         .unwrap();
-    mock.assert_async().await;
+    let journal = sandbox.requests();
+    assert_eq!(journal.len(), 1);
+    assert_eq!(journal[0].body.as_ref(), Some(&wire));
+    assert_eq!(journal[0].validation.as_ref().map(|v| v.valid), Some(true));
     assert_eq!(updated.servers, servers);
     assert_eq!(updated.port, port);
 }

@@ -254,14 +254,11 @@ fn answer(
             &violations,
         );
     }
-    let outcome = store::update(
-        &mut lock(&shared.state),
-        &lb_id,
-        &backend_name,
-        backend.clone(),
-    );
+    // The answer is the backend as stored: serialized before it moves in.
+    let answer = backend.to_string();
+    let outcome = store::update(&mut lock(&shared.state), &lb_id, &backend_name, backend);
     match outcome {
-        Ok(()) => server::json_response(StatusCode::OK, &backend),
+        Ok(()) => server::json_text(StatusCode::OK, answer),
         Err(Refusal::NotFound) => server::error_with(
             StatusCode::NOT_FOUND,
             format!("backend_name {backend_name:?} not found on lb_id {lb_id:?}"),

@@ -62,11 +62,6 @@ impl Faults {
         Faults::default()
     }
 
-    /// Whether any fault or latency is set.
-    pub fn is_active(&self) -> bool {
-        self.reset > 0.0 || !self.statuses.is_empty() || !self.latency.is_zero()
-    }
-
     /// The fault for a uniform draw in `[0, 1)`, if any.
     pub fn pick(&self, draw: f64) -> Option<Fault> {
         let mut edge = 0.0;

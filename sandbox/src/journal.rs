@@ -1,6 +1,6 @@
 //! The request journal: what arrived at the API routes and what was
-//! answered, the newest [`Journal::capacity`] entries, with the bearer token
-//! never stored.
+//! answered, the newest entries up to its capacity (`--journal`, default
+//! 1000), with the bearer token never stored.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -239,6 +239,57 @@ mod tests {
         assert_eq!(redact(b"Basic dXNlcjpwYXNz"), "Basic <redacted>");
         assert_eq!(redact(b"s3cret"), "<redacted>");
         assert_eq!(redact(b"\xff\xfe secret"), "\u{fffd}\u{fffd} <redacted>");
+    }
+
+    #[test]
+    fn a_zero_capacity_keeps_nothing_and_counts_all() {
+        let mut journal = Journal::new(0);
+        journal.push(record(0));
+        journal.push(record(1));
+        assert!(journal.entries().is_empty());
+        assert_eq!(journal.dropped(), 2);
+    }
+
+    #[test]
+    fn an_overlong_scheme_is_redacted_whole() {
+        let scheme = "x".repeat(33);
+        assert_eq!(redact(format!("{scheme} token").as_bytes()), "<redacted>");
+        assert_eq!(
+            redact(format!("{} token", &scheme[..32]).as_bytes()),
+            format!("{} <redacted>", &scheme[..32])
+        );
+    }
+
+    #[test]
+    fn header_values_and_paths_are_cut_on_a_char_boundary() {
+        let mut headers = axum::http::HeaderMap::new();
+        let long = format!("{}é{}", "a".repeat(MAX_HEADER_KEPT - 1), "b".repeat(10));
+        headers.insert("x-long", long.parse().unwrap());
+        headers.insert("x-short", "kept".parse().unwrap());
+        let r = Record::new("1", "PUT", "/p", &headers);
+        // 'é' straddles the limit, so the cut falls before it.
+        assert_eq!(
+            r.headers["x-long"],
+            format!("{}…", "a".repeat(MAX_HEADER_KEPT - 1))
+        );
+        assert_eq!(r.headers["x-short"], "kept");
+        assert_eq!(cut("abc", 3), "abc");
+        assert_eq!(cut("abcd", 3), "abc…");
+    }
+
+    #[test]
+    fn a_body_of_exactly_the_kept_size_is_whole() {
+        assert_eq!(MAX_BODY_KEPT, 16 * 1024);
+        let mut r = record(0);
+        let body = Bytes::from(format!("\"{}\"", "x".repeat(MAX_BODY_KEPT - 2)));
+        r.set_body(&body);
+        let entry = r.entry();
+        assert!(!entry.body_truncated);
+        assert_eq!(
+            entry.body,
+            Some(serde_json::Value::String("x".repeat(MAX_BODY_KEPT - 2)))
+        );
+        assert_eq!(entry.body_text, None);
     }
 
     #[test]

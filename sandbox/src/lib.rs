@@ -182,18 +182,13 @@ impl SandboxBuilder {
         let faults = self.faults.map_err(|e| Error(format!("--faults: {e}")))?;
         let state = match &self.state {
             None => State::new(),
-            Some(document) => store::parse_state(spec, document).map_err(|violations| {
-                Error(format!(
-                    "state refused: {}",
-                    violations
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ))
-            })?,
+            Some(document) => parse_state(spec, document)?,
         };
-        let vectors = vectors::Vectors;
+        let vectors = match &self.vectors_dir {
+            Some(dir) => vectors::Vectors::from_dir(dir),
+            None => vectors::Vectors::embedded(),
+        }
+        .map_err(Error)?;
         let seed = self.seed.unwrap_or_else(random_seed);
         let address = SocketAddr::new(self.host, self.port);
         let listener = TcpListener::bind(address)
@@ -221,6 +216,14 @@ impl SandboxBuilder {
             task,
         })
     }
+}
+
+/// A state document, or an error listing every violation.
+fn parse_state(spec: &Spec, document: &Value) -> Result<State, Error> {
+    store::parse_state(spec, document).map_err(|violations| {
+        let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
+        Error(format!("state refused: {}", list.join("; ")))
+    })
 }
 
 fn random_seed() -> u64 {
@@ -308,16 +311,7 @@ impl Sandbox {
     /// # Errors
     /// A backend that does not validate or whose `name` is not its key.
     pub fn set_state(&self, document: &Value) -> Result<(), Error> {
-        let state = store::parse_state(self.shared.spec, document).map_err(|violations| {
-            Error(format!(
-                "state refused: {}",
-                violations
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ))
-        })?;
+        let state = parse_state(self.shared.spec, document)?;
         *server::lock(&self.shared.state) = state;
         Ok(())
     }

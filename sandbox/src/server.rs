@@ -45,10 +45,9 @@ pub(crate) struct Shared {
     /// Accepted tokens; empty: any non-empty token.
     pub tokens: Vec<String>,
     pub seed: u64,
-    pub faults: RwLock<Faults>,
+    pub faults: RwLock<Arc<Faults>>,
     pub state: Mutex<State>,
     pub journal: Mutex<Journal>,
-    #[allow(dead_code)] // vector mode reads it
     pub vectors: Vectors,
     requests: AtomicU64,
     api_requests: AtomicU64,
@@ -74,7 +73,7 @@ impl Shared {
             spec,
             tokens,
             seed,
-            faults: RwLock::new(faults),
+            faults: RwLock::new(Arc::new(faults)),
             state: Mutex::new(state),
             journal: Mutex::new(Journal::new(journal_capacity)),
             vectors,
@@ -96,20 +95,18 @@ impl Shared {
         faults::unit(self.seed, n.wrapping_mul(2).wrapping_add(1))
     }
 
-    pub fn faults(&self) -> Faults {
-        self.faults
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+    pub fn faults(&self) -> Arc<Faults> {
+        Arc::clone(&self.faults.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     pub fn set_faults(&self, faults: Faults) {
-        *self.faults.write().unwrap_or_else(PoisonError::into_inner) = faults;
+        *self.faults.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(faults);
     }
 
     /// Adds a finished record to the journal.
     pub fn finish(&self, mut record: Record) {
-        record.duration_ms = record.started.elapsed().as_secs_f64() * 1000.0;
+        // Microsecond precision: enough, and readable.
+        record.duration_ms = (record.started.elapsed().as_secs_f64() * 1e6).round() / 1000.0;
         lock(&self.journal).push(record);
     }
 }
@@ -160,7 +157,12 @@ pub(crate) fn violations(status: StatusCode, what: &str, list: &[Violation]) -> 
 }
 
 pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response<Body> {
-    let mut response = Response::new(Body::from(body.to_string()));
+    json_text(status, body.to_string())
+}
+
+/// A JSON text already serialized.
+pub(crate) fn json_text(status: StatusCode, body: String) -> Response<Body> {
+    let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -190,7 +192,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
                 .put(admin::put_faults)
                 .delete(admin::delete_faults),
         )
-        .route("/__vectors", get(crate::vectors::list))
+        .route(
+            "/__vectors",
+            get(crate::vectors::list).delete(crate::vectors::reset_all),
+        )
         .route("/__vectors/", get(crate::vectors::list))
         .route(
             "/__vectors/{id}",
@@ -244,8 +249,11 @@ pub(crate) async fn serve(
                             reset_flag.store(true, Ordering::SeqCst);
                             return Err(io::Error::new(io::ErrorKind::ConnectionReset, "fault: reset"));
                         }
-                        if let Ok(value) = HeaderValue::from_str(&id) {
-                            response.headers_mut().insert("x-request-id", value);
+                        // A vector's scripted x-request-id is kept.
+                        if !response.headers().contains_key("x-request-id") {
+                            if let Ok(value) = HeaderValue::from_str(&id) {
+                                response.headers_mut().insert("x-request-id", value);
+                            }
                         }
                         Ok(response)
                     }

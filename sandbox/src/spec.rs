@@ -131,6 +131,10 @@ impl Spec {
     }
 
     fn check(&self, validator: &Validator, body: &Value) -> Vec<Violation> {
+        // The fast path: no error objects are built for a valid body.
+        if validator.is_valid(body) {
+            return Vec::new();
+        }
         let mut out: Vec<Violation> = Vec::new();
         let mut more = 0usize;
         for error in validator.iter_errors(body) {
@@ -225,8 +229,22 @@ impl Spec {
                         _ => None,
                     })
                     .collect();
+                // When every branch wants another JSON type, say which types.
+                let mut types: Vec<String> = Vec::new();
+                for branch in context {
+                    if let [only] = branch.as_slice() {
+                        if matches!(only.kind(), ValidationErrorKind::Type { .. }) {
+                            let wanted = expected_types(only);
+                            if !types.contains(&wanted) {
+                                types.push(wanted);
+                            }
+                        }
+                    }
+                }
                 if !formats.is_empty() && formats.len() == context.len() {
                     format!("{value} is not a valid {}", formats.join(" or "))
+                } else if types.len() == 1 {
+                    format!("must be {}, not {}", types[0], article(json_type(instance)))
                 } else {
                     format!("{value} matches none of the allowed forms")
                 }

@@ -1,34 +1,586 @@
-//! Vector mode (to come): scripted answers per conformance vector.
+//! Vector mode: each conformance vector of `tests/vectors/` (embedded at
+//! build time, or `--vectors DIR`) as a scripted server that judges what it
+//! receives.
+//!
+//! | route | what |
+//! | --- | --- |
+//! | `GET /__vectors` | the ids, categories and descriptions |
+//! | any method, `/__vectors/<id>/<path>` | the vector's next scripted response; the request is checked against the vector's `request` |
+//! | `GET /__vectors/<id>/verdict` | `{"id", "pass", "received", "attempts_expected", "mismatches", "elapsed_ms", "min_elapsed_ms"}` |
+//! | `DELETE /__vectors/<id>` | resets it (and answers its empty verdict) |
+//! | `DELETE /__vectors` | resets every vector |
+//!
+//! A request beyond the script gets status 599 (not a real status, so no
+//! client mistakes it for the API's) and fails the verdict.
 
-use std::sync::Arc;
+use std::{
+    collections::BTreeMap,
+    fs,
+    path::Path as FsPath,
+    sync::{Arc, Mutex, OnceLock},
+    time::Instant,
+};
 
 use axum::{
     body::Body,
     extract::{Path, Request, State},
-    http::{Response, StatusCode},
+    http::{HeaderName, HeaderValue, Response, StatusCode},
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::{
+    api::{read_body, MAX_BODY},
+    journal::redact,
+    server::{self, lock, Shared},
+    spec::escape,
 };
 
-use crate::server::{self, Shared};
+include!(concat!(env!("OUT_DIR"), "/vectors.rs"));
 
-/// The loaded vectors.
+/// Mismatches kept per vector; more are counted.
+const MAX_MISMATCHES: usize = 32;
+/// Differences named per body.
+const MAX_BODY_DIFFS: usize = 8;
+
+/// One vector, as far as the sandbox needs it (the format is in
+/// `tests/vectors/README.md`).
+#[derive(Debug, Deserialize)]
+pub(crate) struct Vector {
+    id: String,
+    category: String,
+    #[serde(default)]
+    description: String,
+    request: Option<Expected>,
+    #[serde(default)]
+    responses: Vec<Scripted>,
+    expect: Expect,
+}
+
+#[derive(Debug, Deserialize)]
+struct Expected {
+    method: String,
+    path: String,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    #[serde(default)]
+    forbidden_headers: Vec<String>,
+    body: Value,
+}
+
+#[derive(Debug, Deserialize)]
+struct Scripted {
+    status: u16,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    body: Option<Value>,
+    text: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Expect {
+    outcome: String,
+    attempts: usize,
+    min_elapsed_ms: Option<u64>,
+}
+
+/// What one vector has received since its last reset.
 #[derive(Debug, Default)]
-pub(crate) struct Vectors;
-
-pub(crate) async fn list(State(_shared): State<Arc<Shared>>) -> Response<Body> {
-    server::json_response(StatusCode::OK, &serde_json::json!({ "vectors": [] }))
+struct Run {
+    received: usize,
+    mismatches: Vec<String>,
+    more: usize,
+    first: Option<Instant>,
+    last: Option<Instant>,
 }
 
-pub(crate) async fn reset(Path(id): Path<String>) -> Response<Body> {
-    server::error(StatusCode::NOT_FOUND, format!("no vector {id:?}"))
+impl Run {
+    fn mismatch(&mut self, what: String) {
+        if self.mismatches.len() < MAX_MISMATCHES {
+            self.mismatches.push(what);
+        } else {
+            self.more += 1;
+        }
+    }
 }
 
-pub(crate) async fn verdict(Path(id): Path<String>) -> Response<Body> {
-    server::error(StatusCode::NOT_FOUND, format!("no vector {id:?}"))
+/// The loaded vectors and their runs.
+#[derive(Debug)]
+pub(crate) struct Vectors {
+    vectors: Arc<BTreeMap<String, Vector>>,
+    runs: BTreeMap<String, Mutex<Run>>,
 }
 
-pub(crate) async fn serve(_shared: &Shared, request: Request) -> Response<Body> {
+impl Vectors {
+    /// The embedded set (parsed once per process).
+    pub fn embedded() -> Result<Vectors, String> {
+        static EMBEDDED_SET: OnceLock<Result<Arc<BTreeMap<String, Vector>>, String>> =
+            OnceLock::new();
+        let set = EMBEDDED_SET
+            .get_or_init(|| {
+                parse_all(
+                    EMBEDDED
+                        .iter()
+                        .map(|(stem, text)| ((*stem).to_owned(), (*text).to_owned())),
+                )
+                .map(Arc::new)
+            })
+            .clone()?;
+        Ok(Vectors::new(set))
+    }
+
+    /// Every `*.json` file of `dir`.
+    pub fn from_dir(dir: &FsPath) -> Result<Vectors, String> {
+        let entries = fs::read_dir(dir).map_err(|e| format!("--vectors {}: {e}", dir.display()))?;
+        let mut files = Vec::new();
+        for entry in entries {
+            let path = entry
+                .map_err(|e| format!("--vectors {}: {e}", dir.display()))?
+                .path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let text = fs::read_to_string(&path)
+                    .map_err(|e| format!("--vectors {}: {e}", path.display()))?;
+                let stem = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                files.push((stem, text));
+            }
+        }
+        if files.is_empty() {
+            return Err(format!("--vectors {}: no *.json file", dir.display()));
+        }
+        Ok(Vectors::new(Arc::new(parse_all(files.into_iter())?)))
+    }
+
+    fn new(vectors: Arc<BTreeMap<String, Vector>>) -> Vectors {
+        let runs = vectors
+            .keys()
+            .map(|id| (id.clone(), Mutex::new(Run::default())))
+            .collect();
+        Vectors { vectors, runs }
+    }
+
+    fn verdict(&self, id: &str) -> Option<Value> {
+        let vector = self.vectors.get(id)?;
+        let run = lock(self.runs.get(id)?);
+        let mut mismatches = run.mismatches.clone();
+        if run.more > 0 {
+            mismatches.push(format!("and {} more mismatches", run.more));
+        }
+        let expected = vector.expect.attempts;
+        if run.received != expected {
+            let what = if run.received < expected {
+                "missing attempt"
+            } else {
+                "extra attempt"
+            };
+            mismatches.insert(
+                0,
+                format!(
+                    "{what}: received {} request(s), expected {expected}",
+                    run.received
+                ),
+            );
+        }
+        let elapsed_ms = match (run.first, run.last) {
+            (Some(first), Some(last)) => Some((last - first).as_secs_f64() * 1000.0),
+            _ => None,
+        };
+        if let Some(min) = vector.expect.min_elapsed_ms {
+            if run.received >= 2 {
+                let elapsed = elapsed_ms.unwrap_or_default();
+                if elapsed < min as f64 {
+                    mismatches.push(format!(
+                        "the last request came {elapsed:.0} ms after the first, expected at least {min} ms"
+                    ));
+                }
+            }
+        }
+        Some(json!({
+            "id": id,
+            "pass": mismatches.is_empty(),
+            "received": run.received,
+            "attempts_expected": expected,
+            "outcome_expected": vector.expect.outcome,
+            "mismatches": mismatches,
+            "elapsed_ms": elapsed_ms,
+            "min_elapsed_ms": vector.expect.min_elapsed_ms,
+        }))
+    }
+
+    fn reset(&self, id: &str) -> bool {
+        match self.runs.get(id) {
+            Some(run) => {
+                *lock(run) = Run::default();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+fn parse_all(
+    files: impl Iterator<Item = (String, String)>,
+) -> Result<BTreeMap<String, Vector>, String> {
+    let mut out = BTreeMap::new();
+    for (stem, text) in files {
+        let vector: Vector =
+            serde_json::from_str(&text).map_err(|e| format!("vector {stem}.json: {e}"))?;
+        if vector.id != stem {
+            return Err(format!(
+                "vector {stem}.json: id {:?} differs from the file name",
+                vector.id
+            ));
+        }
+        for (i, response) in vector.responses.iter().enumerate() {
+            if StatusCode::from_u16(response.status).is_err() {
+                return Err(format!(
+                    "vector {stem}.json: responses/{i}/status {} is not an HTTP status",
+                    response.status
+                ));
+            }
+            if response.body.is_some() && response.text.is_some() {
+                return Err(format!(
+                    "vector {stem}.json: responses/{i} has both body and text"
+                ));
+            }
+            for (name, value) in &response.headers {
+                if HeaderName::try_from(name.as_str()).is_err()
+                    || HeaderValue::try_from(value.as_str()).is_err()
+                {
+                    return Err(format!(
+                        "vector {stem}.json: responses/{i}/headers/{name} is not a valid header"
+                    ));
+                }
+            }
+        }
+        if !vector.responses.is_empty() && vector.request.is_none() {
+            return Err(format!("vector {stem}.json: responses without a request"));
+        }
+        out.insert(stem, vector);
+    }
+    Ok(out)
+}
+
+pub(crate) async fn list(State(shared): State<Arc<Shared>>) -> Response<Body> {
+    let vectors: Vec<Value> = shared
+        .vectors
+        .vectors
+        .values()
+        .map(|v| {
+            json!({
+                "id": v.id,
+                "category": v.category,
+                "description": v.description,
+                "attempts": v.expect.attempts,
+            })
+        })
+        .collect();
+    server::json_response(StatusCode::OK, &json!({ "vectors": vectors }))
+}
+
+fn unknown(id: &str) -> Response<Body> {
     server::error(
         StatusCode::NOT_FOUND,
-        format!("no vector at {}", request.uri().path()),
+        format!("no vector {id:?}: GET /__vectors lists them"),
     )
+}
+
+pub(crate) async fn reset(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+) -> Response<Body> {
+    if !shared.vectors.reset(&id) {
+        return unknown(&id);
+    }
+    verdict(State(shared), Path(id)).await
+}
+
+pub(crate) async fn reset_all(State(shared): State<Arc<Shared>>) -> Response<Body> {
+    for id in shared.vectors.vectors.keys() {
+        shared.vectors.reset(id);
+    }
+    server::json_response(
+        StatusCode::OK,
+        &json!({ "reset": shared.vectors.vectors.len() }),
+    )
+}
+
+pub(crate) async fn verdict(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+) -> Response<Body> {
+    match shared.vectors.verdict(&id) {
+        Some(verdict) => server::json_response(StatusCode::OK, &verdict),
+        None => unknown(&id),
+    }
+}
+
+/// A request to `/__vectors/<id>/...`: checked, then answered from the script.
+pub(crate) async fn serve(shared: &Shared, request: Request) -> Response<Body> {
+    let arrived = Instant::now();
+    let full = request.uri().path();
+    let rest = full.strip_prefix("/__vectors/").unwrap_or_default();
+    let (id, path) = match rest.find('/') {
+        Some(at) => (rest[..at].to_owned(), rest[at..].to_owned()),
+        None => (rest.to_owned(), "/".to_owned()),
+    };
+    let Some(vector) = shared.vectors.vectors.get(&id) else {
+        return unknown(&id);
+    };
+    let Some(run) = shared.vectors.runs.get(&id) else {
+        return unknown(&id);
+    };
+    let target = match request.uri().query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path,
+    };
+    let (parts, body) = request.into_parts();
+    let body = read_body(body, MAX_BODY).await;
+
+    let mut run = lock(run);
+    run.received += 1;
+    let attempt = run.received;
+    run.first.get_or_insert(arrived);
+    run.last = Some(arrived);
+    match &vector.request {
+        None => run.mismatch(format!(
+            "attempt {attempt}: {} {target} arrived, but this call must be refused before sending",
+            parts.method
+        )),
+        Some(expected) => {
+            let body =
+                body.map_err(|_| "the body could not be read (too large or too slow)".to_owned());
+            for what in compare(
+                expected,
+                parts.method.as_str(),
+                &target,
+                &parts.headers,
+                body,
+            ) {
+                run.mismatch(format!("attempt {attempt}: {what}"));
+            }
+        }
+    }
+    let Some(scripted) = vector.responses.get(attempt - 1) else {
+        run.mismatch(format!(
+            "attempt {attempt}: beyond the script of {} response(s)",
+            vector.responses.len()
+        ));
+        drop(run);
+        return server::error(
+            StatusCode::from_u16(599).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            format!(
+                "vector {id}: attempt {attempt} is beyond the script of {} response(s)",
+                vector.responses.len()
+            ),
+        );
+    };
+    drop(run);
+    scripted_response(scripted)
+}
+
+fn scripted_response(scripted: &Scripted) -> Response<Body> {
+    let status = StatusCode::from_u16(scripted.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = match (&scripted.body, &scripted.text) {
+        (Some(body), _) => server::json_response(status, body),
+        (None, Some(text)) => {
+            let mut r = Response::new(Body::from(text.clone()));
+            *r.status_mut() = status;
+            r
+        }
+        (None, None) => {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = status;
+            r
+        }
+    };
+    for (name, value) in &scripted.headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::try_from(name.as_str()),
+            HeaderValue::try_from(value.as_str()),
+        ) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
+}
+
+/// Every way a request differs from the vector's `request`.
+fn compare(
+    expected: &Expected,
+    method: &str,
+    target: &str,
+    headers: &axum::http::HeaderMap,
+    body: Result<bytes::Bytes, String>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if method != expected.method {
+        out.push(format!("method {method}, expected {}", expected.method));
+    }
+    if target != expected.path {
+        out.push(format!("path {target:?}, expected {:?}", expected.path));
+    }
+    for (name, want) in &expected.headers {
+        let values: Vec<&[u8]> = headers
+            .get_all(name.as_str())
+            .iter()
+            .map(HeaderValue::as_bytes)
+            .collect();
+        let show = |v: &[u8]| {
+            if name.eq_ignore_ascii_case("authorization") {
+                redact(v)
+            } else {
+                String::from_utf8_lossy(v).into_owned()
+            }
+        };
+        match values.as_slice() {
+            [] => out.push(format!("header {name} is missing, expected {want:?}")),
+            [one] if *one == want.as_bytes() => {}
+            [one] => out.push(format!(
+                "header {name} is {:?}, expected {want:?}",
+                show(one)
+            )),
+            many => out.push(format!(
+                "header {name} is sent {} times, expected once as {want:?}",
+                many.len()
+            )),
+        }
+    }
+    for name in &expected.forbidden_headers {
+        if headers.contains_key(name.as_str()) {
+            out.push(format!("header {name} is present, expected absent"));
+        }
+    }
+    match body {
+        Err(why) => out.push(why),
+        Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
+            Err(e) => out.push(format!("body is not JSON: {e}")),
+            Ok(got) => {
+                let mut diffs = Vec::new();
+                diff("", &got, &expected.body, &mut diffs);
+                let total = diffs.len();
+                out.extend(diffs.into_iter().take(MAX_BODY_DIFFS));
+                if total > MAX_BODY_DIFFS {
+                    out.push(format!(
+                        "and {} more body differences",
+                        total - MAX_BODY_DIFFS
+                    ));
+                }
+            }
+        },
+    }
+    out
+}
+
+/// The JSON Pointers where `got` and `want` differ, with both values.
+fn diff(pointer: &str, got: &Value, want: &Value, out: &mut Vec<String>) {
+    match (got, want) {
+        (Value::Object(g), Value::Object(w)) => {
+            for (key, w_value) in w {
+                let at = format!("{pointer}/{}", escape(key));
+                match g.get(key) {
+                    Some(g_value) => diff(&at, g_value, w_value, out),
+                    None => out.push(format!("body lacks {at}, expected {}", short(w_value))),
+                }
+            }
+            for (key, g_value) in g {
+                if !w.contains_key(key) {
+                    let at = format!("{pointer}/{}", escape(key));
+                    out.push(format!(
+                        "body has {at} = {}, expected nothing there",
+                        short(g_value)
+                    ));
+                }
+            }
+        }
+        (Value::Array(g), Value::Array(w)) if g.len() == w.len() => {
+            for (i, (g_item, w_item)) in g.iter().zip(w).enumerate() {
+                diff(&format!("{pointer}/{i}"), g_item, w_item, out);
+            }
+        }
+        _ if got == want => {}
+        _ => {
+            let at = if pointer.is_empty() {
+                "(root)"
+            } else {
+                pointer
+            };
+            out.push(format!(
+                "body at {at} is {}, expected {}",
+                short(got),
+                short(want)
+            ));
+        }
+    }
+}
+
+fn short(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() <= 80 {
+        text
+    } else {
+        format!("{}…", text.chars().take(80).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_vectors_parse() {
+        let vectors = Vectors::embedded().unwrap();
+        assert!(vectors.vectors.len() >= 50, "{}", vectors.vectors.len());
+        assert!(vectors.vectors.contains_key("golden-page-example"));
+    }
+
+    #[test]
+    fn body_differences_are_named_by_pointer() {
+        let mut out = Vec::new();
+        diff(
+            "",
+            &json!({"a": 1, "b": [1, 2], "c": {"x~/": true}, "extra": null}),
+            &json!({"a": 2, "b": [1, 3], "c": {}, "d": "x"}),
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            [
+                "body at /a is 1, expected 2",
+                "body at /b/1 is 2, expected 3",
+                "body has /c/x~0~1 = true, expected nothing there",
+                "body lacks /d, expected \"x\"",
+                "body has /extra = null, expected nothing there",
+            ]
+        );
+        let mut out = Vec::new();
+        diff("", &json!([1]), &json!([1, 2]), &mut out);
+        assert_eq!(out, ["body at (root) is [1], expected [1,2]"]);
+    }
+
+    #[test]
+    fn bad_vector_files_are_named() {
+        let parse =
+            |text: &str| parse_all(std::iter::once(("v".to_owned(), text.to_owned()))).unwrap_err();
+        assert!(parse("{").starts_with("vector v.json: "));
+        let base = r#""category": "c", "expect": {"outcome": "ok", "attempts": 1}"#;
+        assert_eq!(
+            parse(&format!(r#"{{"id": "w", {base}}}"#)),
+            "vector v.json: id \"w\" differs from the file name"
+        );
+        assert_eq!(
+            parse(&format!(
+                r#"{{"id": "v", {base}, "responses": [{{"status": 42}}]}}"#
+            )),
+            "vector v.json: responses/0/status 42 is not an HTTP status"
+        );
+        assert_eq!(
+            parse(&format!(
+                r#"{{"id": "v", {base}, "responses": [{{"status": 200}}]}}"#
+            )),
+            "vector v.json: responses without a request"
+        );
+    }
 }

@@ -3,17 +3,17 @@
 
 use std::{
     io::{BufRead, BufReader},
-    process::{Command, Stdio},
+    process::{Child, Command, Stdio},
 };
 
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_openscaler-sandbox");
 
-#[test]
-fn prints_a_ready_line_then_serves() {
+/// Starts the binary; returns it, its ready line parsed, and its URL.
+fn spawn(args: &[&std::ffi::OsStr]) -> (Child, Value, String) {
     let mut child = Command::new(BIN)
-        .args(["--port", "0", "--seed", "1", "--token", "t"])
+        .args(args)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -21,9 +21,17 @@ fn prints_a_ready_line_then_serves() {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let ready: Value = serde_json::from_str(&line).unwrap();
+    let ready: Value =
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("ready line {line:?}: {e}"));
     let url = ready["listening"].as_str().unwrap().to_owned();
-    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    (child, ready, url)
+}
+
+#[test]
+fn prints_a_ready_line_then_serves() {
+    let args = ["--port", "0", "--seed", "1", "--token", "t"].map(std::ffi::OsStr::new);
+    let (mut child, ready, url) = spawn(&args);
+    assert!(url.starts_with("http://127.0.0.1:"), "{ready}");
     assert_eq!(ready["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(ready["spec_sha256"].as_str().unwrap().len(), 64);
 
@@ -97,4 +105,31 @@ fn help_lists_every_flag() {
     ] {
         assert!(help.contains(flag), "{flag} missing from --help");
     }
+}
+
+#[test]
+fn state_from_a_file_is_served() {
+    let state = serde_json::json!({"42": {"my-backend": {
+        "name": "my-backend", "mode": "http", "balancing_method": "first",
+        "port": "8080", "servers": {"type": "computer", "computer_ids": ["1"]}
+    }}});
+    let file = std::env::temp_dir().join(format!("sandbox-state-{}.json", std::process::id()));
+    std::fs::write(&file, state.to_string()).unwrap();
+    let (mut child, _, url) = spawn(&["--state".as_ref(), file.as_os_str()]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let served: Value = runtime.block_on(async {
+        reqwest::get(format!("{url}/__sandbox/state"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(served, state);
 }

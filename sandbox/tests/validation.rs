@@ -92,7 +92,7 @@ async fn ip_servers_are_checked_inside_their_variant() {
             ),
             (
                 "/servers/ips/3".to_owned(),
-                "5 matches none of the allowed forms".to_owned()
+                "must be a string, not an integer".to_owned()
             ),
         ]
     );
