@@ -23,7 +23,7 @@
 //!
 //! Exponential backoff with full jitter (a random wait between zero and
 //! `initial_backoff * 2^(retry - 1)`, capped at `max_backoff`), unless the
-//! answer carries `Retry-After` (seconds, or an HTTP date): then that wait,
+//! answer carries `Retry-After` (seconds, or an HTTP date): then that wait.
 //! When the server asks for a longer wait than `max_retry_after` (say
 //! `Retry-After: 3600` against the default 30 s), the call fails at once with
 //! the server's answer, and [`Error::retry_after`](crate::Error::retry_after)
