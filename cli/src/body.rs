@@ -424,18 +424,11 @@ pub fn check_path_value(field: &str, value: &str, problems: &mut Vec<Problem>) {
 mod tests {
     use super::*;
 
+    /// The page's example body (the repository's copy of its curl body).
     fn page() -> Value {
-        json!({
-            "name": "api-backend", "mode": "http", "balancing_method": "roundrobin",
-            "port": 8080,
-            "servers": {"type": "computer", "computer_ids": ["23", "24"]},
-            "options": {
-                "tls": false, "tls_verify": false, "forward_for": true, "proxy_protocol": "v2",
-                "sticky_session": {"type": "cookie", "cookie": "SERVERID", "ttl": "5m"},
-                "health_check": {"type": "http", "path": "/health", "method": "GET", "port": 80,
-                                  "expected_code": "200", "host_header": "example.com"}
-            }
-        })
+        let case: Value =
+            serde_json::from_str(include_str!("../../tests/fixtures/update-backend.json")).unwrap();
+        case["body"].clone()
     }
 
     fn paths(problems: &[Problem]) -> Vec<String> {
