@@ -17,6 +17,15 @@
 //! One pass runs over it: typify sorts struct fields by name, and
 //! [`spec_field_order`] puts them back in the spec's order, so that bodies go
 //! out with their keys in the order the vendor's page lists them.
+//!
+//! Beside progenitor's methods, [`send_path`] writes two for each operation
+//! into the same `impl Client`: `<operation>_request`, the request as the
+//! spec describes it, and `<operation>_answer`, which reads an answer as the
+//! spec's responses describe it. The hand-written layer sends through them
+//! (`src/hooks.rs`): progenitor's methods build the request and read the
+//! answer in one piece, so a retry would have to copy every request up
+//! front, and they add an `api-version` header the API does not document
+//! (BENCHMARKS.md measures what that costs).
 
 use std::{env, fs, panic, path::Path, process};
 
@@ -149,6 +158,12 @@ pub(crate) fn generate(text: &str) -> Result<Generated, String> {
     };
     let mut client = parse(client)?;
     spec_field_order(&spec, &mut client.items);
+    let send_path = send_path(&spec)?;
+    client.items.extend(
+        syn::parse_file(&send_path)
+            .map_err(|e| format!("the send path's generated code does not parse: {e}"))?
+            .items,
+    );
     Ok(Generated {
         client,
         mock: parse(mock)?,
@@ -388,6 +403,234 @@ fn plain_conversions(spec: &openapiv3::OpenAPI) -> Vec<(SchemaObject, &'static s
         }
     }
     found
+}
+
+/// The `<operation>_request` and `<operation>_answer` methods (see the
+/// module docs), as Rust source, for every operation of the spec. They
+/// cover what the spec uses: path parameters, a JSON body, JSON answers by
+/// status code or range; anything else is refused here, by name, rather
+/// than generated wrong.
+fn send_path(spec: &openapiv3::OpenAPI) -> Result<String, String> {
+    let mut out = String::from("impl Client {\n");
+    for (path, item) in spec.paths.iter() {
+        let item = item
+            .as_item()
+            .ok_or_else(|| format!("paths.{path}: a $ref path item is not supported"))?;
+        for (method, operation) in item.iter() {
+            let at = format!("paths.{path}.{method}");
+            let name = operation
+                .operation_id
+                .as_deref()
+                .ok_or_else(|| format!("{at}: no operationId"))?;
+            if !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                return Err(format!("{at}: operationId {name:?} must be snake_case"));
+            }
+            let mut params = Vec::new();
+            for param in item.parameters.iter().chain(&operation.parameters) {
+                let param = resolve_parameter(spec, param)
+                    .ok_or_else(|| format!("{at}: a parameter's $ref does not resolve"))?;
+                match param {
+                    openapiv3::Parameter::Path { parameter_data, .. } => {
+                        params.push(parameter_data.name.clone())
+                    }
+                    other => {
+                        return Err(format!(
+                            "{at}: parameter {:?} is not in the path; build.rs's send path \
+                             supports path parameters only",
+                            other.parameter_data_ref().name
+                        ))
+                    }
+                }
+            }
+            let body = match &operation.request_body {
+                None => None,
+                Some(body) => {
+                    let body = match body {
+                        ReferenceOr::Item(body) => body,
+                        ReferenceOr::Reference { reference } => spec
+                            .components
+                            .as_ref()
+                            .and_then(|c| c.request_bodies.get(ref_name(reference)?))
+                            .and_then(ReferenceOr::as_item)
+                            .ok_or_else(|| {
+                                format!("{at}: requestBody {reference} does not resolve")
+                            })?,
+                    };
+                    Some(json_type(&body.content).ok_or_else(|| {
+                        format!(
+                            "{at}: the request body must be application/json with a $ref schema"
+                        )
+                    })?)
+                }
+            };
+            let mut success = Vec::new();
+            let mut errors = Vec::new();
+            for (code, response) in &operation.responses.responses {
+                let response = match response {
+                    ReferenceOr::Item(response) => response,
+                    ReferenceOr::Reference { reference } => spec
+                        .components
+                        .as_ref()
+                        .and_then(|c| c.responses.get(ref_name(reference)?))
+                        .and_then(ReferenceOr::as_item)
+                        .ok_or_else(|| format!("{at}: response {reference} does not resolve"))?,
+                };
+                let typ = json_type(&response.content).ok_or_else(|| {
+                    format!("{at}: response {code} must be application/json with a $ref schema")
+                })?;
+                let (low, high) = match code {
+                    openapiv3::StatusCode::Code(code) => (*code, *code),
+                    openapiv3::StatusCode::Range(range) => (range * 100, range * 100 + 99),
+                };
+                match low {
+                    200..=299 => success.push((low, high, typ)),
+                    400..=599 => errors.push((low, high, typ)),
+                    _ => return Err(format!("{at}: response {code} is neither 2xx, 4xx nor 5xx")),
+                }
+            }
+            if operation.responses.default.is_some() {
+                return Err(format!("{at}: a default response is not supported"));
+            }
+            let ok = one_type(&success).ok_or_else(|| {
+                format!("{at}: the send path needs one JSON type for all success responses")
+            })?;
+            let error = one_type(&errors).ok_or_else(|| {
+                format!("{at}: the send path needs one JSON type for all error responses")
+            })?;
+
+            // The request.
+            out += &format!(
+                "    /// `{upper} {path}` ({name}): the request as the spec describes \
+                 it; no token, no hooks.\n    pub(crate) fn {name}_request(\n        &self,\n",
+                upper = method.to_uppercase()
+            );
+            for param in &params {
+                out += &format!("        {param}: &str,\n");
+            }
+            if let Some(body) = &body {
+                out += &format!("        body: &{body},\n");
+            }
+            out += "    ) -> reqwest::Result<reqwest::Request> {\n";
+            let mut pushes = String::new();
+            let mut length = String::from("self.baseurl.len()");
+            for (i, part) in path.split('{').enumerate() {
+                let (param, literal) = match i {
+                    0 => (None, part),
+                    _ => {
+                        let (param, rest) = part
+                            .split_once('}')
+                            .ok_or_else(|| format!("paths.{path}: an unclosed {{"))?;
+                        (Some(param), rest)
+                    }
+                };
+                if let Some(param) = param {
+                    if !params.iter().any(|p| p == param) {
+                        return Err(format!("{at}: the path's {{{param}}} is not a parameter"));
+                    }
+                    pushes += &format!("        url.push_str(&encode_path({param}));\n");
+                    length += &format!(" + {param}.len()");
+                }
+                if !literal.is_empty() {
+                    pushes += &format!("        url.push_str({literal:?});\n");
+                    length += &format!(" + {}", literal.len());
+                }
+            }
+            out += &format!(
+                "        let mut url = String::with_capacity({length});\n        \
+                 url.push_str(&self.baseurl);\n{pushes}"
+            );
+            out += &format!(
+                "        self.client\n            .request(reqwest::Method::{}, url)\n            \
+                 .header(\n                reqwest::header::ACCEPT,\n                \
+                 reqwest::header::HeaderValue::from_static(\"application/json\"),\n            )\n",
+                method.to_uppercase()
+            );
+            if body.is_some() {
+                out += "            .json(body)\n";
+            }
+            out += "            .build()\n    }\n\n";
+
+            // The answer.
+            out += &format!(
+                "    /// Reads an answer to {name} as the spec's responses describe it.\n    \
+                 pub(crate) async fn {name}_answer(\n        response: reqwest::Response,\n    \
+                 ) -> Result<ResponseValue<{ok}>, Error<{error}>> {{\n        \
+                 match response.status().as_u16() {{\n"
+            );
+            let pattern = |low: &u16, high: &u16| match low == high {
+                true => format!("{low}u16"),
+                false => format!("{low}u16..={high}u16"),
+            };
+            for (low, high, _) in &success {
+                out += &format!(
+                    "            {} => crate::hooks::json_answer(response).await,\n",
+                    pattern(low, high)
+                );
+            }
+            for (low, high, _) in &errors {
+                out += &format!(
+                    "            {} => Err(Error::ErrorResponse(\n                \
+                     crate::hooks::json_answer(response).await?,\n            )),\n",
+                    pattern(low, high)
+                );
+            }
+            out +=
+                "            _ => Err(Error::UnexpectedResponse(response)),\n        }\n    }\n\n";
+        }
+    }
+    Ok(out + "}\n")
+}
+
+/// A parameter, its `$ref` resolved in `components.parameters`.
+fn resolve_parameter<'a>(
+    spec: &'a openapiv3::OpenAPI,
+    param: &'a ReferenceOr<openapiv3::Parameter>,
+) -> Option<&'a openapiv3::Parameter> {
+    match param {
+        ReferenceOr::Item(param) => Some(param),
+        ReferenceOr::Reference { reference } => spec
+            .components
+            .as_ref()?
+            .parameters
+            .get(ref_name(reference)?)?
+            .as_item(),
+    }
+}
+
+/// `Name` of `#/components/<kind>/Name`.
+fn ref_name(reference: &str) -> Option<&str> {
+    reference
+        .strip_prefix("#/components/")?
+        .split_once('/')
+        .map(|(_, name)| name)
+}
+
+/// The Rust type of an `application/json` content whose schema is a `$ref`
+/// to `components.schemas`: `types::Name`, or the hand-written type that
+/// replaces it.
+fn json_type(content: &openapiv3::Content) -> Option<String> {
+    let schema = content.get("application/json")?.schema.as_ref()?;
+    let ReferenceOr::Reference { reference } = schema else {
+        return None;
+    };
+    let name = reference.strip_prefix("#/components/schemas/")?;
+    Some(match REPLACED.iter().find(|(schema, _)| *schema == name) {
+        Some((_, rust_path)) => (*rust_path).to_owned(),
+        None => format!("types::{}", upper_camel(name)),
+    })
+}
+
+/// The one type all of `responses` share; `None` when there are none or
+/// they differ.
+fn one_type(responses: &[(u16, u16, String)]) -> Option<&str> {
+    let (_, _, first) = responses.first()?;
+    responses
+        .iter()
+        .all(|(_, _, typ)| typ == first)
+        .then_some(first.as_str())
 }
 
 fn quote_path(path: &str) -> Result<proc_macro2::TokenStream, String> {

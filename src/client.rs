@@ -139,35 +139,30 @@ impl Client {
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        // Pinned in place, not boxed: with the positional interface and no
-        // wrapper between this future and the generated one, a box costs
-        // more than the copies it saves (BENCHMARKS.md).
-        let mut call = std::pin::pin!(hooks::recorded(self.generated.update_backend(
-            lb_id,
-            backend_name,
-            backend,
-        )));
+        let generated = &*self.generated;
+        let mut attempts = hooks::Attempts::new(&generated.inner);
+        let call = hooks::send(
+            generated,
+            &mut attempts,
+            || generated.update_backend_request(lb_id, backend_name, backend),
+            generated::Client::update_backend_answer,
+        );
         // Without a subscriber the span is disabled: no clock, no wrapper.
-        let mut record = None;
         let result = if span.is_disabled() {
-            call.as_mut().await
+            call.await
         } else {
             let started = Instant::now();
-            let result = call.as_mut().instrument(span.clone()).await;
-            let taken = record.insert(hooks::take_record(call.as_mut()));
-            span.record("attempts", taken.attempts);
-            span.record("status", taken.status.map(|s| s.as_u16()));
+            let result = call.instrument(span.clone()).await;
+            span.record("attempts", attempts.record.attempts);
+            span.record("status", attempts.record.status.map(|s| s.as_u16()));
             span.record("latency_ms", started.elapsed().as_millis() as u64);
             result
         };
         match result {
             Ok(response) => Ok(response.into_inner()),
-            Err(error) => Err(Box::pin(Error::from_generated(
-                error,
-                record.unwrap_or_else(|| hooks::take_record(call.as_mut())),
-            ))
-            .await
-            .redact(self.generated.inner.token())),
+            Err(error) => Err(Box::pin(Error::from_generated(error, attempts.record))
+                .await
+                .redact(generated.inner.token())),
         }
     }
 }

@@ -1,34 +1,43 @@
-//! The request pipeline: what happens to every request the generated client
-//! makes, through progenitor's `ClientHooks` (`pre`, `exec`).
+//! The request pipeline: what happens to every request this crate sends.
 //!
-//! - `pre` refuses to send the bearer token over plain `http` to anything but
-//!   a loopback address, adds the token, and drops the `api-version` header
-//!   progenitor adds to every request (OpenScaler does not document it; the
-//!   request stays exactly the page's).
-//! - `exec` sends the request, and sends it again as the client's
-//!   [`RetryPolicy`] and retry budget say. Each attempt gets the per-attempt
-//!   timeout, cut to what is left of the call's deadline. A success's body
-//!   is read inside the loop, so that a body cut off is retried too. It
-//!   records, for the call in progress, the attempts made, the last status,
+//! [`Client`](crate::Client)'s calls go through [`send`]: the generated
+//! `*_request` method builds each attempt's request from the spec, this
+//! module adds the token and sends it, and the generated `*_answer` method
+//! reads the answer as the spec describes. Calls made through the generated
+//! client directly (`Client::generated()`) get the same treatment through
+//! progenitor's `ClientHooks` (`pre`, `exec`).
+//!
+//! - [`authorize`] refuses to send the bearer token over plain `http` to
+//!   anything but a loopback address, and adds the token. (`pre` also drops
+//!   the `api-version` header progenitor's methods add to every request:
+//!   OpenScaler does not document it; the request stays exactly the page's.)
+//! - [`Attempts`] sends a request, and says whether to send it again as the
+//!   client's [`RetryPolicy`] and retry budget say. Each attempt gets the
+//!   per-attempt timeout, cut to what is left of the call's deadline. A
+//!   success's body is read before the call counts as done, so that a body
+//!   cut off is retried too. It records the attempts made, the last status,
 //!   `x-request-id` and `Retry-After`, and why a retry was not made, so that
 //!   errors can report them even when the body cannot be parsed.
+//!
+//! Each attempt's request is built afresh ([`send`]): nothing is cloned
+//! for a retry that is usually never made.
 //!
 //! Tracing: a `debug` event per attempt (attempt, status, latency) and one
 //! per retry (wait); never a header value or a body.
 
 use std::{
-    cell::RefCell,
     fmt,
     future::Future,
     sync::Arc,
     time::{Duration, Instant, SystemTime},
 };
 
-use progenitor_client::{ClientHooks, OperationInfo};
+use progenitor_client::{ClientHooks, OperationInfo, ResponseValue};
 use reqwest::{
     header::{HeaderName, HeaderValue, AUTHORIZATION},
     Request, Response, ResponseBuilderExt, StatusCode, Url,
 };
+use serde::de::DeserializeOwned;
 
 use crate::{
     generated,
@@ -40,7 +49,7 @@ use crate::{
 static API_VERSION: HeaderName = HeaderName::from_static("api-version");
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Per-client state the hooks need; the generated client's `inner` value.
+/// Per-client state the pipeline needs; the generated client's `inner` value.
 #[derive(Clone)]
 pub struct Hooks {
     /// `Bearer <token>`, marked sensitive.
@@ -93,33 +102,6 @@ pub(crate) enum NotRetried {
     RetryAfter,
 }
 
-tokio::task_local! {
-    static CALL: RefCell<CallRecord>;
-}
-
-/// `call`, run with a fresh [`CallRecord`]; [`take_record`] reads it once
-/// the call is done. (No wrapping future: the call's output is moved once
-/// less, and the record not at all, than through an `async` block.)
-pub(crate) fn recorded<F: Future>(call: F) -> Recorded<F> {
-    CALL.scope(RefCell::new(CallRecord::default()), call)
-}
-
-/// A call running under [`recorded`].
-pub(crate) type Recorded<F> = tokio::task::futures::TaskLocalFuture<RefCell<CallRecord>, F>;
-
-/// What the pipeline recorded during a call made under [`recorded`].
-pub(crate) fn take_record<F: Future>(call: std::pin::Pin<&mut Recorded<F>>) -> CallRecord {
-    call.take_value()
-        .map(RefCell::into_inner)
-        .unwrap_or_default()
-}
-
-/// Updates the current call's record; a no-op outside [`recorded`] (a user
-/// calling the generated client directly).
-fn record(update: impl FnOnce(&mut CallRecord)) {
-    let _ = CALL.try_with(|call| update(&mut call.borrow_mut()));
-}
-
 /// Whether a bearer token may go to `url`: always over https; over plain
 /// http only to a loopback address, for local testing.
 fn token_may_go_to(url: &Url) -> bool {
@@ -132,141 +114,248 @@ fn token_may_go_to(url: &Url) -> bool {
     }
 }
 
+/// Adds the bearer token to `request`, or says why it may not go where
+/// the request goes.
+pub(crate) fn authorize(hooks: &Hooks, request: &mut Request) -> Result<(), String> {
+    if !token_may_go_to(request.url()) {
+        return Err(format!(
+            "refusing to send the bearer token over plain http to {}: use https \
+             (plain http is allowed only to loopback addresses)",
+            request.url().host_str().unwrap_or("an unknown host")
+        ));
+    }
+    request
+        .headers_mut()
+        .insert(AUTHORIZATION, hooks.authorization.clone());
+    Ok(())
+}
+
+/// One call's attempts: its deadline, the attempt in progress, what the
+/// last retry cost and what was seen.
+pub(crate) struct Attempts<'a> {
+    hooks: &'a Hooks,
+    deadline: Instant,
+    attempt: u32,
+    /// What the last retry cost, given back if the call succeeds.
+    last_cost: u32,
+    pub(crate) record: CallRecord,
+}
+
+impl<'a> Attempts<'a> {
+    pub(crate) fn new(hooks: &'a Hooks) -> Self {
+        Attempts {
+            hooks,
+            deadline: Instant::now() + hooks.retry.deadline,
+            attempt: 1,
+            last_cost: 0,
+            record: CallRecord::default(),
+        }
+    }
+
+    /// Whether the policy leaves an attempt after this one.
+    fn more_allowed(&self) -> bool {
+        self.attempt < self.hooks.retry.max_attempts
+    }
+
+    /// Sends the attempt's request through `http`, and records what came
+    /// back.
+    async fn send(
+        &mut self,
+        http: &reqwest::Client,
+        mut request: Request,
+    ) -> reqwest::Result<Response> {
+        let attempt = self.attempt;
+        // The client's own timeout bounds the attempt; a shorter one is set
+        // on the request only when the deadline is nearer.
+        let remaining = self.deadline.saturating_duration_since(Instant::now());
+        if self.hooks.attempt_timeout.is_none_or(|t| remaining < t) {
+            *request.timeout_mut() = Some(remaining);
+        }
+        self.record.attempts = attempt;
+        let sent = Instant::now();
+        let outcome = http.execute(request).await;
+        let latency_ms = sent.elapsed().as_millis() as u64;
+        match &outcome {
+            Ok(response) => {
+                let status = response.status();
+                tracing::debug!(
+                    attempt,
+                    status = status.as_u16(),
+                    latency_ms,
+                    "openscaler attempt"
+                );
+                self.record.status = Some(status);
+                self.record.request_id = response
+                    .headers()
+                    .get(&REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                self.record.retry_after = if is_retryable_status(status) {
+                    retry::retry_after(response, SystemTime::now())
+                } else {
+                    None
+                };
+            }
+            Err(error) => {
+                tracing::debug!(attempt, latency_ms, error = %error, "openscaler attempt failed");
+            }
+        }
+        outcome
+    }
+
+    /// The call is done with a success: the budget gets its refill.
+    fn succeeded(&self) {
+        if let Some(budget) = &self.hooks.budget {
+            budget.succeeded(self.last_cost);
+        }
+    }
+
+    /// Whether to send the request again after `outcome`: `true` once the
+    /// wait before the retry is over; `false` when the outcome is the
+    /// call's (not retryable, no attempt left, past the deadline, the
+    /// server's wait too long, or the budget spent).
+    async fn again(&mut self, outcome: &reqwest::Result<Response>) -> bool {
+        let attempt = self.attempt;
+        if !self.more_allowed() {
+            return false;
+        }
+        let policy = &self.hooks.retry;
+        let (wait, timed_out) = match policy.next(attempt, outcome, self.record.retry_after) {
+            Next::Stop => return false,
+            Next::TooLong => {
+                tracing::debug!(attempt, "openscaler: no retry, Retry-After too long");
+                self.record.not_retried = Some(NotRetried::RetryAfter);
+                return false;
+            }
+            Next::Retry { wait, timed_out } => (wait, timed_out),
+        };
+        if Instant::now() + wait >= self.deadline {
+            tracing::debug!(
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                "openscaler: no retry, past the deadline"
+            );
+            return false;
+        }
+        // Tokens are taken before the wait and come back if the call is
+        // dropped during it.
+        let held = match self.hooks.budget.as_deref().map(|b| b.take(timed_out)) {
+            Some(None) => {
+                tracing::debug!(attempt, "openscaler: no retry, retry budget exhausted");
+                self.record.not_retried = Some(NotRetried::Budget);
+                return false;
+            }
+            Some(held) => held,
+            None => None,
+        };
+        tracing::debug!(
+            attempt,
+            wait_ms = wait.as_millis() as u64,
+            "openscaler retry"
+        );
+        tokio::time::sleep(wait).await;
+        self.last_cost = held.map_or(0, Held::spend);
+        self.attempt += 1;
+        true
+    }
+}
+
+/// One call through the generated client's send path: `build` makes each
+/// attempt's request (the generated `*_request` method), `answer` reads a
+/// final answer (the generated `*_answer` method). A success whose body is
+/// cut off is retried like a connection failure; an error status the policy
+/// retries is dropped unread.
+pub(crate) async fn send<T, E, Fut>(
+    client: &generated::Client,
+    attempts: &mut Attempts<'_>,
+    mut build: impl FnMut() -> reqwest::Result<Request>,
+    answer: impl Fn(Response) -> Fut,
+) -> Result<ResponseValue<T>, progenitor_client::Error<E>>
+where
+    Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+{
+    use progenitor_client::Error as E;
+    loop {
+        let mut request = build()?;
+        authorize(&client.inner, &mut request).map_err(E::Custom)?;
+        let outcome = match attempts.send(&client.client, request).await {
+            Ok(response) if response.status().is_success() => match answer(response).await {
+                Err(E::ResponseBodyError(error)) => {
+                    tracing::debug!(attempt = attempts.attempt, error = %error, "openscaler body cut off");
+                    Err(error)
+                }
+                done => {
+                    attempts.succeeded();
+                    return done;
+                }
+            },
+            other => other,
+        };
+        if !attempts.again(&outcome).await {
+            return match outcome {
+                Ok(response) => answer(response).await,
+                Err(error) => Err(E::CommunicationError(error)),
+            };
+        }
+    }
+}
+
+/// Reads a JSON answer into a `ResponseValue`, as progenitor's
+/// `ResponseValue::from_response` does, but moving the headers instead of
+/// copying them. Used by the generated `*_answer` methods.
+pub(crate) async fn json_answer<T: DeserializeOwned, E>(
+    mut response: Response,
+) -> Result<ResponseValue<T>, progenitor_client::Error<E>> {
+    use progenitor_client::Error as E;
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let body = response.bytes().await.map_err(E::ResponseBodyError)?;
+    match serde_json::from_slice(&body) {
+        Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
+        Err(error) => Err(E::InvalidResponsePayload(body, error)),
+    }
+}
+
 impl ClientHooks<Hooks> for generated::Client {
     async fn pre<E>(
         &self,
         request: &mut Request,
         _: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        if !token_may_go_to(request.url()) {
-            return Err(progenitor_client::Error::Custom(format!(
-                "refusing to send the bearer token over plain http to {}: use https \
-                 (plain http is allowed only to loopback addresses)",
-                request.url().host_str().unwrap_or("an unknown host")
-            )));
-        }
-        let headers = request.headers_mut();
-        headers.remove(&API_VERSION);
-        headers.insert(AUTHORIZATION, self.inner.authorization.clone());
-        Ok(())
+        request.headers_mut().remove(&API_VERSION);
+        authorize(&self.inner, request).map_err(progenitor_client::Error::Custom)
     }
 
+    /// For calls made through the generated client directly: progenitor
+    /// hands over a built request, so a retry sends a copy of it.
     async fn exec(&self, request: Request, _: &OperationInfo) -> reqwest::Result<Response> {
-        // A dry run (`Client::preview_update_backend`) keeps the request here.
-        if let Some(answer) = crate::preview::intercept(&request) {
-            return Ok(answer);
-        }
-        let policy = &self.inner.retry;
-        let budget = self.inner.budget.as_deref();
-        let deadline = Instant::now() + policy.deadline;
+        let mut attempts = Attempts::new(&self.inner);
         let mut current = request;
-        let mut attempt = 1;
-        // What the last retry cost, given back if the call succeeds.
-        let mut last_cost = 0;
         loop {
             // The body is in memory, so the request can always be cloned.
-            let spare = (attempt < policy.max_attempts)
+            let spare = attempts
+                .more_allowed()
                 .then(|| current.try_clone())
                 .flatten();
-            // The client's own timeout bounds the attempt; a shorter one is
-            // set on the request only when the deadline is nearer.
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if self.inner.attempt_timeout.is_none_or(|t| remaining < t) {
-                *current.timeout_mut() = Some(remaining);
-            }
-
-            record(|call| call.attempts = attempt);
-            let sent = Instant::now();
-            let outcome = self.client.execute(current).await;
-            let latency_ms = sent.elapsed().as_millis() as u64;
-            let mut retry_after = None;
-            let outcome = match outcome {
-                Ok(response) => {
-                    let status = response.status();
-                    tracing::debug!(
-                        attempt,
-                        status = status.as_u16(),
-                        latency_ms,
-                        "openscaler attempt"
-                    );
-                    let request_id = response
-                        .headers()
-                        .get(&REQUEST_ID)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned);
-                    if is_retryable_status(status) {
-                        retry_after = retry::retry_after(&response, SystemTime::now());
-                    }
-                    record(|call| {
-                        call.status = Some(status);
-                        call.request_id = request_id;
-                        call.retry_after = retry_after;
-                    });
-                    if !status.is_success() {
-                        // Error bodies are read by the caller.
-                        Ok(response)
-                    } else {
-                        // A success's body is read here, so that one cut off
-                        // is retried like a connection failure.
-                        match read_whole(response).await {
-                            Ok(response) => {
-                                if let Some(budget) = budget {
-                                    budget.succeeded(last_cost);
-                                }
-                                return Ok(response);
-                            }
-                            Err(error) => {
-                                tracing::debug!(attempt, error = %error, "openscaler body cut off");
-                                Err(error)
-                            }
+            let outcome = match attempts.send(&self.client, current).await {
+                // A success's body is read here, so that one cut off is
+                // retried like a connection failure.
+                Ok(response) if response.status().is_success() => {
+                    match read_whole(response).await {
+                        Ok(response) => {
+                            attempts.succeeded();
+                            return Ok(response);
                         }
+                        Err(error) => Err(error),
                     }
                 }
-                Err(error) => {
-                    tracing::debug!(attempt, latency_ms, error = %error, "openscaler attempt failed");
-                    Err(error)
-                }
+                other => other,
             };
-
             let Some(next) = spare else { return outcome };
-            let (wait, timed_out) = match policy.next(attempt, &outcome, retry_after) {
-                Next::Stop => return outcome,
-                Next::TooLong => {
-                    tracing::debug!(attempt, "openscaler: no retry, Retry-After too long");
-                    record(|call| call.not_retried = Some(NotRetried::RetryAfter));
-                    return outcome;
-                }
-                Next::Retry { wait, timed_out } => (wait, timed_out),
-            };
-            if Instant::now() + wait >= deadline {
-                tracing::debug!(
-                    attempt,
-                    wait_ms = wait.as_millis() as u64,
-                    "openscaler: no retry, past the deadline"
-                );
+            if !attempts.again(&outcome).await {
                 return outcome;
             }
-            // Tokens are taken before the wait and come back if the call is
-            // dropped during it.
-            let held = match budget.map(|b| b.take(timed_out)) {
-                Some(None) => {
-                    tracing::debug!(attempt, "openscaler: no retry, retry budget exhausted");
-                    record(|call| call.not_retried = Some(NotRetried::Budget));
-                    return outcome;
-                }
-                Some(held) => held,
-                None => None,
-            };
-            tracing::debug!(
-                attempt,
-                wait_ms = wait.as_millis() as u64,
-                "openscaler retry"
-            );
-            drop(outcome);
-            tokio::time::sleep(wait).await;
-            last_cost = held.map_or(0, Held::spend);
             current = next;
-            attempt += 1;
         }
     }
 }
@@ -292,7 +381,6 @@ async fn read_whole(mut response: Response) -> reqwest::Result<Response> {
     rebuilt.extensions_mut().extend(extensions);
     Ok(Response::from(rebuilt))
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,19 +2,20 @@
 //! sends it, captured instead of sent ([`PreparedRequest`]).
 //!
 //! [`Client::preview_update_backend`] runs the same input checks as
-//! [`Client::update_backend`], then the generated client's request building
-//! and the `pre` hook (token, header clean-up, the plain-http refusal). The
-//! `exec` hook, which would send it, sees the preview flag set for this task
-//! and hands the request back here instead; nothing leaves the process.
+//! [`Client::update_backend`], then the same generated request building
+//! (`update_backend_request`) and the same token step
+//! ([`authorize`](crate::hooks::authorize): the token, and the plain-http
+//! refusal) as each attempt of the call; it stops where the call would
+//! send. Nothing leaves the process.
 
-use std::{cell::RefCell, fmt};
+use std::fmt;
 
 use reqwest::{
     header::{HeaderMap, HeaderValue, AUTHORIZATION},
-    Method, Request, Response, Url,
+    Method, Request, Url,
 };
 
-use crate::{Backend, Client, Error};
+use crate::{hooks, Backend, Client, Error};
 
 /// A request as the SDK would hand it to the HTTP client: method, URL,
 /// headers and body.
@@ -108,30 +109,6 @@ impl fmt::Display for PreparedRequest {
     }
 }
 
-tokio::task_local! {
-    static PREVIEW: RefCell<Option<PreparedRequest>>;
-}
-
-/// Called first thing by the `exec` hook: inside a preview, keeps the
-/// request and answers it here with `200` and the request's own body (which
-/// is what the operation returns), so that nothing is sent. Outside a
-/// preview, `None`: the request goes out.
-pub(crate) fn intercept(request: &Request) -> Option<Response> {
-    PREVIEW
-        .try_with(|slot| {
-            let prepared = PreparedRequest::capture(request);
-            let body = prepared.body.clone();
-            *slot.borrow_mut() = Some(prepared);
-            let response = http::Response::builder()
-                .status(200)
-                .header("content-type", "application/json")
-                .body(body)
-                .expect("a static status and header are valid");
-            Response::from(response)
-        })
-        .ok()
-}
-
 impl Client {
     /// The request [`update_backend`](Self::update_backend) would send for
     /// the same arguments, without sending it: a dry run.
@@ -176,21 +153,16 @@ impl Client {
         backend: &Backend,
     ) -> Result<PreparedRequest, Error> {
         self.check_update(lb_id, backend_name, backend)?;
-        let call = self
-            .generated()
-            .update_backend(lb_id, backend_name, backend);
-        let (result, prepared) = PREVIEW
-            .scope(RefCell::new(None), async {
-                let result = call.await;
-                (result, PREVIEW.with(RefCell::take))
-            })
-            .await;
-        match (result, prepared) {
-            (_, Some(prepared)) => Ok(prepared),
-            (Err(error), None) => Err(Error::from_generated(error, Default::default()).await),
-            (Ok(_), None) => Err(Error::config(
-                "the request was answered without reaching the preview hook",
-            )),
-        }
+        let generated = self.generated();
+        let built = generated.update_backend_request(lb_id, backend_name, backend);
+        let mut request = match built {
+            Ok(request) => request,
+            Err(error) => {
+                let error = progenitor_client::Error::CommunicationError(error);
+                return Err(Error::from_generated(error, Default::default()).await);
+            }
+        };
+        hooks::authorize(&generated.inner, &mut request).map_err(Error::config)?;
+        Ok(PreparedRequest::capture(&request))
     }
 }

@@ -173,3 +173,75 @@ fn struct_fields_follow_the_specs_property_order() {
         ]
     );
 }
+
+/// The send path (`<operation>_request`, `<operation>_answer`) is written
+/// from the spec: the path's literal parts and parameters in order, the
+/// method, the body type, and one match arm per documented status.
+#[test]
+fn the_send_path_is_written_from_the_spec() {
+    let text = |spec: &str| prettyplease::unparse(&generate(spec).unwrap().client);
+    let client = text(SPEC);
+    for expected in [
+        "pub(crate) fn update_backend_request(",
+        "body: &types::Backend,",
+        "url.push_str(\"/v1/lbs/\");\n        url.push_str(&encode_path(lb_id));\n        \
+         url.push_str(\"/backends/\");\n        url.push_str(&encode_path(backend_name));",
+        ".request(reqwest::Method::PUT, url)",
+        "-> Result<ResponseValue<types::Backend>, Error<types::Error>>",
+        "200u16 => crate::hooks::json_answer(response).await,",
+        "400u16..=499u16 => {",
+        "500u16..=599u16 => {",
+    ] {
+        assert!(client.contains(expected), "{expected}\n---\n{client}");
+    }
+
+    // A changed spec changes it: another method, path, status.
+    let moved = SPEC
+        .replace(
+            "/v1/lbs/{lb_id}/backends/{backend_name}:",
+            "/v2/{backend_name}/on/{lb_id}:",
+        )
+        .replace(
+            "    put:\n      operationId: update_backend",
+            "    post:\n      operationId: update_backend",
+        )
+        .replace(
+            "        \"200\":\n          description: Backend updated",
+            "        \"201\":\n          description: Backend updated",
+        );
+    let client = text(&moved);
+    for expected in [
+        "url.push_str(\"/v2/\");\n        url.push_str(&encode_path(backend_name));\n        \
+         url.push_str(\"/on/\");\n        url.push_str(&encode_path(lb_id));",
+        ".request(reqwest::Method::POST, url)",
+        "201u16 => crate::hooks::json_answer(response).await,",
+    ] {
+        assert!(client.contains(expected), "{expected}\n---\n{client}");
+    }
+}
+
+/// What the send path does not cover fails the build by name, instead of
+/// being sent wrong.
+#[test]
+fn the_send_path_refuses_what_it_does_not_cover() {
+    let query = SPEC.replace(
+        "      - $ref: \"#/components/parameters/BackendName\"\n",
+        "      - $ref: \"#/components/parameters/BackendName\"\n      - name: dry_run\n        in: query\n        schema:\n          type: boolean\n",
+    );
+    let header = SPEC.replace(
+        "      - $ref: \"#/components/parameters/BackendName\"\n",
+        "      - $ref: \"#/components/parameters/BackendName\"\n      - name: x-trace\n        in: header\n        schema:\n          type: string\n",
+    );
+    for (spec, expected) in [
+        (query, "parameter \"dry_run\" is not in the path"),
+        (header, "parameter \"x-trace\" is not in the path"),
+    ] {
+        let line = problem(&spec);
+        assert!(line.contains(expected), "{line}");
+        assert!(
+            line.contains("paths./v1/lbs/{lb_id}/backends/{backend_name}.put"),
+            "{line}"
+        );
+        assert!(!line.contains('\n'), "{line}");
+    }
+}
