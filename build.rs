@@ -530,7 +530,8 @@ fn send_path(spec: &openapiv3::OpenAPI) -> Result<String, String> {
                     if !params.iter().any(|p| p == param) {
                         return Err(format!("{at}: the path's {{{param}}} is not a parameter"));
                     }
-                    pushes += &format!("        url.push_str(&encode_path({param}));\n");
+                    pushes +=
+                        &format!("        crate::hooks::push_path_value(&mut url, {param});\n");
                     length += &format!(" + {param}.len()");
                 }
                 if !literal.is_empty() {
@@ -555,10 +556,11 @@ fn send_path(spec: &openapiv3::OpenAPI) -> Result<String, String> {
 
             // The answer.
             out += &format!(
-                "    /// Reads an answer to {name} as the spec's responses describe it.\n    \
-                 pub(crate) async fn {name}_answer(\n        response: reqwest::Response,\n    \
-                 ) -> Result<ResponseValue<{ok}>, Error<{error}>> {{\n        \
-                 match response.status().as_u16() {{\n"
+                "    /// Reads an answer to {name}, its body already read, as the spec's \
+                 responses describe it.\n    pub(crate) fn {name}_answer(\n        \
+                 status: reqwest::StatusCode,\n        headers: reqwest::header::HeaderMap,\n        \
+                 body: bytes::Bytes,\n    ) -> Result<ResponseValue<{ok}>, Error<{error}>> {{\n        \
+                 match status.as_u16() {{\n"
             );
             let pattern = |low: &u16, high: &u16| match low == high {
                 true => format!("{low}u16"),
@@ -566,19 +568,18 @@ fn send_path(spec: &openapiv3::OpenAPI) -> Result<String, String> {
             };
             for (low, high, _) in &success {
                 out += &format!(
-                    "            {} => crate::hooks::json_answer(response).await,\n",
+                    "            {} => crate::hooks::json_value(status, headers, body),\n",
                     pattern(low, high)
                 );
             }
             for (low, high, _) in &errors {
                 out += &format!(
-                    "            {} => Err(Error::ErrorResponse(\n                \
-                     crate::hooks::json_answer(response).await?,\n            )),\n",
+                    "            {} => Err(Error::ErrorResponse(crate::hooks::json_value(\n                \
+                     status, headers, body,\n            )?)),\n",
                     pattern(low, high)
                 );
             }
-            out +=
-                "            _ => Err(Error::UnexpectedResponse(response)),\n        }\n    }\n\n";
+            out += "            _ => Err(crate::hooks::unexpected(status, headers, body)),\n        }\n    }\n\n";
         }
     }
     Ok(out + "}\n")

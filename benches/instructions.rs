@@ -45,6 +45,38 @@ fn main() {
     let backend = common::page_backend();
     for mode in modes {
         let started = Instant::now();
+        if let Some(side) = mode.strip_suffix("64") {
+            // 64 calls in flight, each its own task, as `update`'s throughput.
+            let backend = std::sync::Arc::new(backend.clone());
+            let url: std::sync::Arc<str> = url.clone().into();
+            runtime.block_on(async {
+                for _ in 0..calls.div_ceil(64) {
+                    let mut set = tokio::task::JoinSet::new();
+                    for _ in 0..64 {
+                        let (sdk, raw, url, backend, side) = (
+                            sdk.clone(),
+                            raw.clone(),
+                            std::sync::Arc::clone(&url),
+                            std::sync::Arc::clone(&backend),
+                            side.to_owned(),
+                        );
+                        set.spawn(async move {
+                            match side.as_str() {
+                                "sdk" => drop(
+                                    sdk.update_backend("42", "my-backend", &*backend)
+                                        .await
+                                        .unwrap(),
+                                ),
+                                _ => drop(common::raw_put(&raw, &url, &backend).await),
+                            }
+                        });
+                    }
+                    set.join_all().await;
+                }
+            });
+            println!("{mode}: {calls} calls in {:?}", started.elapsed());
+            continue;
+        }
         runtime.block_on(async {
             for _ in 0..calls {
                 match mode.as_str() {

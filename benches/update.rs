@@ -267,10 +267,14 @@ fn main() {
     let server = KeepAliveServer::start(200, &golden().response);
     let rt = runtime();
     let sides = Sides::new(&server);
-    let mut criterion = Criterion::default().configure_from_args();
-    calls(&mut criterion, &rt, &sides);
-    backend_alone(&mut criterion);
-    criterion.final_summary();
+    // `BENCH_RATIOS_ONLY=1 cargo bench --bench update`: the interleaved
+    // ratios alone, without criterion's figures (a minute instead of three).
+    if std::env::var_os("BENCH_RATIOS_ONLY").is_none() {
+        let mut criterion = Criterion::default().configure_from_args();
+        calls(&mut criterion, &rt, &sides);
+        backend_alone(&mut criterion);
+        criterion.final_summary();
+    }
     // `cargo bench -- <filter>` and `--list` skip the ratio run.
     if std::env::args()
         .skip(1)

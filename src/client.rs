@@ -326,8 +326,11 @@ impl ClientBuilder {
                 (client, Some(timeout))
             }
         };
+        let token_allowed =
+            reqwest::Url::parse(&base_url).is_ok_and(|url| hooks::token_may_go_to(&url));
         let hooks = Hooks {
             authorization,
+            token_allowed,
             budget: self.retry.budget.map(|b| Arc::new(Budget::new(b))),
             retry: self.retry,
             attempt_timeout,

@@ -32,9 +32,10 @@ use std::{
     time::{Duration, Instant, SystemTime},
 };
 
+use bytes::Bytes;
 use progenitor_client::{ClientHooks, OperationInfo, ResponseValue};
 use reqwest::{
-    header::{HeaderName, HeaderValue, AUTHORIZATION},
+    header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION},
     Request, Response, ResponseBuilderExt, StatusCode, Url,
 };
 use serde::de::DeserializeOwned;
@@ -60,6 +61,9 @@ pub struct Hooks {
     pub(crate) budget: Option<Arc<Budget>>,
     /// The per-attempt timeout, when this crate made the HTTP client.
     pub(crate) attempt_timeout: Option<Duration>,
+    /// Whether the token may go to the base URL ([`token_may_go_to`]),
+    /// decided once: every request goes under it.
+    pub(crate) token_allowed: bool,
 }
 
 impl Hooks {
@@ -104,7 +108,7 @@ pub(crate) enum NotRetried {
 
 /// Whether a bearer token may go to `url`: always over https; over plain
 /// http only to a loopback address, for local testing.
-fn token_may_go_to(url: &Url) -> bool {
+pub(crate) fn token_may_go_to(url: &Url) -> bool {
     match (url.scheme(), url.host()) {
         ("https", _) => true,
         ("http", Some(url::Host::Domain(domain))) => domain.eq_ignore_ascii_case("localhost"),
@@ -117,7 +121,7 @@ fn token_may_go_to(url: &Url) -> bool {
 /// Adds the bearer token to `request`, or says why it may not go where
 /// the request goes.
 pub(crate) fn authorize(hooks: &Hooks, request: &mut Request) -> Result<(), String> {
-    if !token_may_go_to(request.url()) {
+    if !hooks.token_allowed {
         return Err(format!(
             "refusing to send the bearer token over plain http to {}: use https \
              (plain http is allowed only to loopback addresses)",
@@ -128,6 +132,20 @@ pub(crate) fn authorize(hooks: &Hooks, request: &mut Request) -> Result<(), Stri
         .headers_mut()
         .insert(AUTHORIZATION, hooks.authorization.clone());
     Ok(())
+}
+
+/// Appends a path value to `url` percent-encoded exactly as progenitor's
+/// `encode_path` does; a value with nothing to encode (the usual case) is
+/// copied as it is, without the encoder's allocation.
+pub(crate) fn push_path_value(url: &mut String, value: &str) {
+    if value
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && !b"\"#<>?`{}/%".contains(&b))
+    {
+        url.push_str(value);
+    } else {
+        url.push_str(&progenitor_client::encode_path(value));
+    }
 }
 
 /// One call's attempts: its deadline, the attempt in progress, what the
@@ -157,31 +175,39 @@ impl<'a> Attempts<'a> {
         self.attempt < self.hooks.retry.max_attempts
     }
 
-    /// Sends the attempt's request through `http`, and records what came
-    /// back.
-    async fn send(
+    /// Starts the attempt: sets its timeout and hands `request` to `http`.
+    /// The future returned is reqwest's own (small: the request is moved
+    /// into it here, not kept in the caller's state), with the time it was
+    /// sent; [`saw`](Self::saw) records what it gives.
+    fn start(
         &mut self,
         http: &reqwest::Client,
         mut request: Request,
-    ) -> reqwest::Result<Response> {
-        let attempt = self.attempt;
+    ) -> (impl Future<Output = reqwest::Result<Response>>, Instant) {
         // The client's own timeout bounds the attempt; a shorter one is set
         // on the request only when the deadline is nearer.
-        let remaining = self.deadline.saturating_duration_since(Instant::now());
+        let now = Instant::now();
+        let remaining = self.deadline.saturating_duration_since(now);
         if self.hooks.attempt_timeout.is_none_or(|t| remaining < t) {
             *request.timeout_mut() = Some(remaining);
         }
-        self.record.attempts = attempt;
-        let sent = Instant::now();
-        let outcome = http.execute(request).await;
-        let latency_ms = sent.elapsed().as_millis() as u64;
-        match &outcome {
+        self.record.attempts = self.attempt;
+        (http.execute(request), now)
+    }
+
+    /// Records what the attempt sent at `sent` gave. (The clock is read
+    /// for the latency only when a subscriber takes the `debug` events:
+    /// tracing evaluates an event's fields only then.)
+    fn saw(&mut self, outcome: &reqwest::Result<Response>, sent: Instant) {
+        let attempt = self.attempt;
+        let latency_ms = || sent.elapsed().as_millis() as u64;
+        match outcome {
             Ok(response) => {
                 let status = response.status();
                 tracing::debug!(
                     attempt,
                     status = status.as_u16(),
-                    latency_ms,
+                    latency_ms = latency_ms(),
                     "openscaler attempt"
                 );
                 self.record.status = Some(status);
@@ -197,9 +223,21 @@ impl<'a> Attempts<'a> {
                 };
             }
             Err(error) => {
-                tracing::debug!(attempt, latency_ms, error = %error, "openscaler attempt failed");
+                tracing::debug!(attempt, latency_ms = latency_ms(), error = %error, "openscaler attempt failed");
             }
         }
+    }
+
+    /// Sends one attempt of `request` through `http` and records what came
+    /// back.
+    async fn send(
+        &mut self,
+        http: &reqwest::Client,
+        request: Request,
+    ) -> reqwest::Result<Response> {
+        let (attempt, sent) = self.start(http, request);
+        let outcome = attempt.await;
+        self.saw(&outcome, sent);
         outcome
     }
 
@@ -210,11 +248,12 @@ impl<'a> Attempts<'a> {
         }
     }
 
-    /// Whether to send the request again after `outcome`: `true` once the
+    /// Whether to send the request again after an attempt that ended with
+    /// `outcome` (the answer's status, or why none came): `true` once the
     /// wait before the retry is over; `false` when the outcome is the
     /// call's (not retryable, no attempt left, past the deadline, the
     /// server's wait too long, or the budget spent).
-    async fn again(&mut self, outcome: &reqwest::Result<Response>) -> bool {
+    async fn again(&mut self, outcome: Result<StatusCode, &reqwest::Error>) -> bool {
         let attempt = self.attempt;
         if !self.more_allowed() {
             return false;
@@ -260,60 +299,87 @@ impl<'a> Attempts<'a> {
     }
 }
 
+/// What a call through the generated client's send path gives: the
+/// generated client's own result type.
+pub(crate) type Answer<T, E> = Result<ResponseValue<T>, progenitor_client::Error<E>>;
+
 /// One call through the generated client's send path: `build` makes each
-/// attempt's request (the generated `*_request` method), `answer` reads a
-/// final answer (the generated `*_answer` method). A success whose body is
-/// cut off is retried like a connection failure; an error status the policy
-/// retries is dropped unread.
-pub(crate) async fn send<T, E, Fut>(
+/// attempt's request (the generated `*_request` method), `answer` reads the
+/// final answer's status, headers and body (the generated `*_answer`
+/// method). A success whose body is cut off is retried like a connection
+/// failure; an error status the policy retries is dropped unread.
+pub(crate) async fn send<T, E>(
     client: &generated::Client,
     attempts: &mut Attempts<'_>,
     mut build: impl FnMut() -> reqwest::Result<Request>,
-    answer: impl Fn(Response) -> Fut,
-) -> Result<ResponseValue<T>, progenitor_client::Error<E>>
-where
-    Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
-{
+    answer: fn(StatusCode, HeaderMap, Bytes) -> Answer<T, E>,
+) -> Answer<T, E> {
     use progenitor_client::Error as E;
     loop {
         let mut request = build()?;
         authorize(&client.inner, &mut request).map_err(E::Custom)?;
-        let outcome = match attempts.send(&client.client, request).await {
-            Ok(response) if response.status().is_success() => match answer(response).await {
-                Err(E::ResponseBodyError(error)) => {
-                    tracing::debug!(attempt = attempts.attempt, error = %error, "openscaler body cut off");
-                    Err(error)
+        let (attempt, sent) = attempts.start(&client.client, request);
+        let outcome = attempt.await;
+        attempts.saw(&outcome, sent);
+        let mut response = match outcome {
+            Ok(response) if response.status().is_success() => response,
+            other => {
+                if attempts.again(other.as_ref().map(Response::status)).await {
+                    continue;
                 }
-                done => {
-                    attempts.succeeded();
-                    return done;
-                }
-            },
-            other => other,
+                other.map_err(E::CommunicationError)?
+            }
         };
-        if !attempts.again(&outcome).await {
-            return match outcome {
-                Ok(response) => answer(response).await,
-                Err(error) => Err(E::CommunicationError(error)),
-            };
+        // The final answer, or a success: its body is read here, once.
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        match response.bytes().await {
+            Ok(body) => {
+                if status.is_success() {
+                    attempts.succeeded();
+                }
+                return answer(status, headers, body);
+            }
+            Err(error) if status.is_success() => {
+                tracing::debug!(attempt = attempts.attempt, error = %error, "openscaler body cut off");
+                if !attempts.again(Err(&error)).await {
+                    return Err(E::CommunicationError(error));
+                }
+            }
+            Err(error) => return Err(E::ResponseBodyError(error)),
         }
     }
 }
 
-/// Reads a JSON answer into a `ResponseValue`, as progenitor's
-/// `ResponseValue::from_response` does, but moving the headers instead of
-/// copying them. Used by the generated `*_answer` methods.
-pub(crate) async fn json_answer<T: DeserializeOwned, E>(
-    mut response: Response,
-) -> Result<ResponseValue<T>, progenitor_client::Error<E>> {
-    use progenitor_client::Error as E;
-    let status = response.status();
-    let headers = std::mem::take(response.headers_mut());
-    let body = response.bytes().await.map_err(E::ResponseBodyError)?;
+/// A JSON answer's body as a `ResponseValue`, as progenitor's
+/// `ResponseValue::from_response` makes it. Used by the generated `*_answer`
+/// methods.
+// The error type is progenitor's, as its own methods return it.
+#[allow(clippy::result_large_err)]
+pub(crate) fn json_value<T: DeserializeOwned, E>(
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer<T, E> {
     match serde_json::from_slice(&body) {
         Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
-        Err(error) => Err(E::InvalidResponsePayload(body, error)),
+        Err(error) => Err(progenitor_client::Error::InvalidResponsePayload(
+            body, error,
+        )),
     }
+}
+
+/// An answer the spec does not document, whole again, for progenitor's
+/// `Error::UnexpectedResponse`. Used by the generated `*_answer` methods.
+pub(crate) fn unexpected<E>(
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+) -> progenitor_client::Error<E> {
+    let mut response = http::Response::new(reqwest::Body::from(body));
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    progenitor_client::Error::UnexpectedResponse(Response::from(response))
 }
 
 impl ClientHooks<Hooks> for generated::Client {
@@ -352,7 +418,7 @@ impl ClientHooks<Hooks> for generated::Client {
                 other => other,
             };
             let Some(next) = spare else { return outcome };
-            if !attempts.again(&outcome).await {
+            if !attempts.again(outcome.as_ref().map(Response::status)).await {
                 return outcome;
             }
             current = next;
@@ -404,6 +470,36 @@ mod tests {
             "http://localhost.example.com/",
         ] {
             assert!(!token_may_go_to(&Url::parse(refused).unwrap()), "{refused}");
+        }
+    }
+
+    /// The shortcut for values with nothing to encode gives what
+    /// progenitor's encoder gives, for every byte that can appear.
+    #[test]
+    fn path_values_are_encoded_as_progenitor_encodes_them() {
+        let mut values: Vec<String> = (0u8..=0x7f).map(|b| format!("a{}b", b as char)).collect();
+        values.extend(
+            [
+                "42",
+                "my-backend",
+                "",
+                "é",
+                "a b",
+                "..",
+                "x/y",
+                "%41",
+                "ü/€",
+            ]
+            .map(String::from),
+        );
+        for value in values {
+            let mut url = String::from("base/");
+            push_path_value(&mut url, &value);
+            assert_eq!(
+                url,
+                format!("base/{}", progenitor_client::encode_path(&value)),
+                "{value:?}"
+            );
         }
     }
 }

@@ -209,7 +209,7 @@ impl RetryPolicy {
     pub(crate) fn next(
         &self,
         retry: u32,
-        outcome: &reqwest::Result<Response>,
+        outcome: Result<StatusCode, &reqwest::Error>,
         retry_after: Option<Duration>,
     ) -> Next {
         match outcome {
@@ -218,7 +218,7 @@ impl RetryPolicy {
                 wait: self.backoff(retry),
                 timed_out: error.is_timeout(),
             },
-            Ok(response) if is_retryable_status(response.status()) => match retry_after {
+            Ok(status) if is_retryable_status(status) => match retry_after {
                 Some(wait) if wait > self.max_retry_after => Next::TooLong,
                 Some(wait) => Next::Retry {
                     wait,
@@ -448,7 +448,7 @@ mod tests {
             .as_ref()
             .ok()
             .and_then(|r| retry_after(r, SystemTime::now()));
-        policy.next(1, outcome, wait)
+        policy.next(1, outcome.as_ref().map(Response::status), wait)
     }
 
     /// A server on 127.0.0.1 that reads one request and writes `answer`
@@ -502,7 +502,7 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(builder.is_builder());
-        assert_eq!(policy.next(1, &Err(builder), None), Next::Stop);
+        assert_eq!(policy.next(1, Err(&builder), None), Next::Stop);
 
         let redirect = tokio::runtime::Runtime::new().unwrap().block_on(async {
             let url = one_shot_server(Some(
@@ -520,7 +520,7 @@ mod tests {
                 .unwrap_err()
         });
         assert!(redirect.is_redirect(), "{redirect:?}");
-        assert_eq!(policy.next(1, &Err(redirect), None), Next::Stop);
+        assert_eq!(policy.next(1, Err(&redirect), None), Next::Stop);
     }
 
     #[test]
@@ -536,7 +536,7 @@ mod tests {
             reqwest::get(format!("http://{addr}/")).await.unwrap_err()
         });
         assert!(matches!(
-            policy.next(1, &Err(refused), None),
+            policy.next(1, Err(&refused), None),
             Next::Retry {
                 timed_out: false,
                 ..
@@ -554,7 +554,7 @@ mod tests {
         });
         assert!(timeout.is_timeout());
         assert!(matches!(
-            policy.next(1, &Err(timeout), None),
+            policy.next(1, Err(&timeout), None),
             Next::Retry {
                 timed_out: true,
                 ..

@@ -184,13 +184,15 @@ fn the_send_path_is_written_from_the_spec() {
     for expected in [
         "pub(crate) fn update_backend_request(",
         "body: &types::Backend,",
-        "url.push_str(\"/v1/lbs/\");\n        url.push_str(&encode_path(lb_id));\n        \
-         url.push_str(\"/backends/\");\n        url.push_str(&encode_path(backend_name));",
+        "url.push_str(\"/v1/lbs/\");\n        crate::hooks::push_path_value(&mut url, lb_id);\n        \
+         url.push_str(\"/backends/\");\n        crate::hooks::push_path_value(&mut url, backend_name);",
         ".request(reqwest::Method::PUT, url)",
+        "pub(crate) fn update_backend_answer(",
         "-> Result<ResponseValue<types::Backend>, Error<types::Error>>",
-        "200u16 => crate::hooks::json_answer(response).await,",
+        "200u16 => crate::hooks::json_value(status, headers, body),",
         "400u16..=499u16 => {",
         "500u16..=599u16 => {",
+        "_ => Err(crate::hooks::unexpected(status, headers, body)),",
     ] {
         assert!(client.contains(expected), "{expected}\n---\n{client}");
     }
@@ -211,10 +213,10 @@ fn the_send_path_is_written_from_the_spec() {
         );
     let client = text(&moved);
     for expected in [
-        "url.push_str(\"/v2/\");\n        url.push_str(&encode_path(backend_name));\n        \
-         url.push_str(\"/on/\");\n        url.push_str(&encode_path(lb_id));",
+        "url.push_str(\"/v2/\");\n        crate::hooks::push_path_value(&mut url, backend_name);\n        \
+         url.push_str(\"/on/\");\n        crate::hooks::push_path_value(&mut url, lb_id);",
         ".request(reqwest::Method::POST, url)",
-        "201u16 => crate::hooks::json_answer(response).await,",
+        "201u16 => crate::hooks::json_value(status, headers, body),",
     ] {
         assert!(client.contains(expected), "{expected}\n---\n{client}");
     }
