@@ -159,3 +159,54 @@ fn vector_bodies_agree_with_the_spec() {
     }
     assert!(checked >= 30, "{checked} vectors");
 }
+
+/// `Backend` nested in a caller's own schema: referenced as
+/// `#/$defs/Backend`, its definition (with its own definitions) brought
+/// along, and told apart from another type that is also named `Backend`
+/// by its crate-qualified id.
+#[test]
+fn a_backend_inside_another_schema_brings_its_definitions() {
+    use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+    use std::borrow::Cow;
+
+    /// Another schema called `Backend`, from another crate.
+    struct OtherBackend;
+    impl JsonSchema for OtherBackend {
+        fn schema_name() -> Cow<'static, str> {
+            "Backend".into()
+        }
+        fn schema_id() -> Cow<'static, str> {
+            "elsewhere::Backend".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({"type": "string"})
+        }
+    }
+    struct Deployment;
+    impl JsonSchema for Deployment {
+        fn schema_name() -> Cow<'static, str> {
+            "Deployment".into()
+        }
+        fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+            let ours = generator.subschema_for::<openscaler::Backend>();
+            let other = generator.subschema_for::<OtherBackend>();
+            json_schema!({"type": "object", "properties": {"backend": ours, "other": other}})
+        }
+    }
+
+    let root = serde_json::to_value(schemars::schema_for!(Deployment)).unwrap();
+    assert_eq!(root["properties"]["backend"]["$ref"], "#/$defs/Backend");
+    assert_eq!(
+        root["$defs"]["Backend"]["required"],
+        json!(["name", "mode", "balancing_method", "port", "servers"])
+    );
+    assert!(root["$defs"]["Servers"].is_object());
+    // The other `Backend` gets a name of its own, not ours.
+    let other = root["properties"]["other"]["$ref"].as_str().unwrap();
+    assert_ne!(other, "#/$defs/Backend");
+    // The id is what keeps the two apart; it names this crate.
+    assert_eq!(
+        <openscaler::Backend as JsonSchema>::schema_id(),
+        "openscaler::Backend"
+    );
+}
