@@ -173,6 +173,13 @@ mod tests {
             matches!(&servers, Servers::Ip { ips, extra } if ips.len() == 1 && extra.len() == 2)
         );
         assert_eq!(serde_json::to_value(&servers).unwrap(), wire);
+        // As text too: the writer trusts the map's announced length.
+        let text = serde_json::to_string(&servers).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(&text).unwrap(),
+            wire,
+            "{text}"
+        );
     }
 
     #[test]
