@@ -489,9 +489,12 @@ mod tests {
                 "x/y",
                 "%41",
                 "ü/€",
+                "/?#",
             ]
             .map(String::from),
         );
+        // Values made only of characters to encode, one each.
+        values.extend(r#"" # % / < > ? ` { }"#.split(' ').map(String::from));
         for value in values {
             let mut url = String::from("base/");
             push_path_value(&mut url, &value);
