@@ -430,8 +430,7 @@ fn send_path(spec: &openapiv3::OpenAPI) -> Result<String, String> {
             }
             let mut params = Vec::new();
             for param in item.parameters.iter().chain(&operation.parameters) {
-                let param = resolve_parameter(spec, param)
-                    .ok_or_else(|| format!("{at}: a parameter's $ref does not resolve"))?;
+                let param = resolve(spec, param, "parameter", &at, |c, n| c.parameters.get(n))?;
                 match param {
                     openapiv3::Parameter::Path { parameter_data, .. } => {
                         params.push(parameter_data.name.clone())
@@ -448,17 +447,9 @@ fn send_path(spec: &openapiv3::OpenAPI) -> Result<String, String> {
             let body = match &operation.request_body {
                 None => None,
                 Some(body) => {
-                    let body = match body {
-                        ReferenceOr::Item(body) => body,
-                        ReferenceOr::Reference { reference } => spec
-                            .components
-                            .as_ref()
-                            .and_then(|c| c.request_bodies.get(ref_name(reference)?))
-                            .and_then(ReferenceOr::as_item)
-                            .ok_or_else(|| {
-                                format!("{at}: requestBody {reference} does not resolve")
-                            })?,
-                    };
+                    let body = resolve(spec, body, "requestBody", &at, |c, n| {
+                        c.request_bodies.get(n)
+                    })?;
                     Some(json_type(&body.content).ok_or_else(|| {
                         format!(
                             "{at}: the request body must be application/json with a $ref schema"
@@ -469,15 +460,7 @@ fn send_path(spec: &openapiv3::OpenAPI) -> Result<String, String> {
             let mut success = Vec::new();
             let mut errors = Vec::new();
             for (code, response) in &operation.responses.responses {
-                let response = match response {
-                    ReferenceOr::Item(response) => response,
-                    ReferenceOr::Reference { reference } => spec
-                        .components
-                        .as_ref()
-                        .and_then(|c| c.responses.get(ref_name(reference)?))
-                        .and_then(ReferenceOr::as_item)
-                        .ok_or_else(|| format!("{at}: response {reference} does not resolve"))?,
-                };
+                let response = resolve(spec, response, "response", &at, |c, n| c.responses.get(n))?;
                 let typ = json_type(&response.content).ok_or_else(|| {
                     format!("{at}: response {code} must be application/json with a $ref schema")
                 })?;
@@ -585,19 +568,24 @@ fn send_path(spec: &openapiv3::OpenAPI) -> Result<String, String> {
     Ok(out + "}\n")
 }
 
-/// A parameter, its `$ref` resolved in `components.parameters`.
-fn resolve_parameter<'a>(
+/// `item` itself, or the item its `$ref` names in the part of `components`
+/// that `section` looks in (`what` and `at` say where, if it is not there).
+fn resolve<'a, T>(
     spec: &'a openapiv3::OpenAPI,
-    param: &'a ReferenceOr<openapiv3::Parameter>,
-) -> Option<&'a openapiv3::Parameter> {
-    match param {
-        ReferenceOr::Item(param) => Some(param),
+    item: &'a ReferenceOr<T>,
+    what: &str,
+    at: &str,
+    section: impl Fn(&'a openapiv3::Components, &str) -> Option<&'a ReferenceOr<T>>,
+) -> Result<&'a T, String> {
+    match item {
+        ReferenceOr::Item(item) => Ok(item),
         ReferenceOr::Reference { reference } => spec
             .components
-            .as_ref()?
-            .parameters
-            .get(ref_name(reference)?)?
-            .as_item(),
+            .as_ref()
+            .zip(ref_name(reference))
+            .and_then(|(components, name)| section(components, name))
+            .and_then(ReferenceOr::as_item)
+            .ok_or_else(|| format!("{at}: {what} {reference} does not resolve")),
     }
 }
 

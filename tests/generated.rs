@@ -23,18 +23,6 @@ fn busy() -> Reply {
     Reply::json(503, &json!({"message": "busy"}))
 }
 
-/// A 200 whose body stops after `keep` bytes: the connection closes.
-fn cut(keep: usize) -> Reply {
-    let body = golden().response.to_string();
-    let mut bytes = format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    bytes.extend_from_slice(&body.as_bytes()[..keep]);
-    Reply::Bytes(bytes)
-}
-
 async fn call(
     server: &RawServer,
     retry: RetryPolicy,
@@ -108,7 +96,7 @@ async fn the_generated_client_retries_transient_failures() {
 /// A 200 cut off mid-body is sent again; the whole answer then parses.
 #[tokio::test]
 async fn the_generated_client_retries_a_success_cut_off() {
-    let server = RawServer::start(vec![cut(20), ok()]);
+    let server = RawServer::start(vec![Reply::cut_off(20), ok()]);
     let answer = call(&server, support::quick_retries()).await.unwrap();
     assert_eq!(server.requests().len(), 2);
     assert_eq!(

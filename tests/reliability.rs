@@ -367,24 +367,14 @@ async fn the_last_retry_after_is_kept_when_attempts_run_out() {
 #[tokio::test]
 async fn a_success_cut_off_mid_body_is_retried() {
     let body = support::golden().response.to_string();
-    let cut = |keep: usize| {
-        let mut bytes = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-            body.len()
-        )
-        .into_bytes();
-        bytes.extend_from_slice(&body.as_bytes()[..keep]);
-        Reply::Bytes(bytes)
-    };
-
-    let server = RawServer::start(vec![cut(body.len() / 2), ok()]);
+    let server = RawServer::start(vec![Reply::cut_off(body.len() / 2), ok()]);
     let updated = call(&server, support::quick_retries()).await.unwrap();
     assert_eq!(updated, page_backend());
     assert_eq!(server.requests().len(), 2);
 
     // Cut off every time: a transport error after every attempt, with the
     // status that came.
-    let server = RawServer::start(vec![cut(10)]);
+    let server = RawServer::start(vec![Reply::cut_off(10)]);
     let error = call(&server, support::quick_retries()).await.unwrap_err();
     assert_eq!(server.requests().len(), 3);
     assert_eq!(error.kind(), ErrorKind::Transport, "{error:?}");
@@ -394,7 +384,7 @@ async fn a_success_cut_off_mid_body_is_retried() {
     assert!(!error.is_timeout(), "{error:?}");
 
     // Without retries, one attempt.
-    let server = RawServer::start(vec![cut(10), ok()]);
+    let server = RawServer::start(vec![Reply::cut_off(10), ok()]);
     let error = call(&server, RetryPolicy::none()).await.unwrap_err();
     assert_eq!(server.requests().len(), 1);
     assert_eq!(error.kind(), ErrorKind::Transport);

@@ -143,6 +143,15 @@ impl Reply {
         Reply::Bytes(bytes)
     }
 
+    /// A 200 whose body, the page's response, stops after `keep` bytes:
+    /// the connection closes mid-body.
+    pub fn cut_off(keep: usize) -> Reply {
+        let body = golden().response.to_string();
+        let mut bytes = json_answer(200, &body);
+        bytes.truncate(bytes.len() - body.len() + keep);
+        Reply::Bytes(bytes)
+    }
+
     pub fn json(status: u16, body: &Value) -> Reply {
         Reply::http(
             status,
@@ -258,42 +267,25 @@ impl KeepAliveServer {
     pub fn start(status: u16, body: &Value) -> KeepAliveServer {
         use tokio::io::AsyncWriteExt;
 
-        let body = body.to_string();
-        let answer = format!(
-            "HTTP/1.1 {status} OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        let answer: Arc<[u8]> = answer.into_bytes().into();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
+        let answer: Arc<[u8]> = json_answer(status, &body.to_string()).into();
         let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let counter = Arc::clone(&connections);
-        thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_io()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                while let Ok((mut stream, _)) = listener.accept().await {
-                    counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    let answer = Arc::clone(&answer);
-                    tokio::spawn(async move {
-                        let _ = stream.set_nodelay(true);
-                        let mut buf = Vec::with_capacity(4096);
-                        loop {
-                            let Some((_, length)) = read_one(&mut stream, &mut buf).await else {
-                                return;
-                            };
-                            buf.drain(..length);
-                            if stream.write_all(&answer).await.is_err() {
-                                return;
-                            }
-                        }
-                    });
+        let addr = serve_keep_alive(move |mut stream| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let answer = Arc::clone(&answer);
+            async move {
+                let _ = stream.set_nodelay(true);
+                let mut buf = Vec::with_capacity(4096);
+                loop {
+                    let Some((_, length)) = read_one(&mut stream, &mut buf).await else {
+                        return;
+                    };
+                    buf.drain(..length);
+                    if stream.write_all(&answer).await.is_err() {
+                        return;
+                    }
                 }
-            });
+            }
         });
         KeepAliveServer { addr, connections }
     }
@@ -306,6 +298,41 @@ impl KeepAliveServer {
     pub fn connections(&self) -> usize {
         self.connections.load(std::sync::atomic::Ordering::SeqCst)
     }
+}
+
+/// `status` with a JSON `body`, as a complete HTTP/1.1 answer.
+pub fn json_answer(status: u16, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status} OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Listens on 127.0.0.1 and hands every connection to `serve`, each in its
+/// own task, on one event loop (a current-thread tokio runtime on its own
+/// thread), so that the server costs little and steadily.
+fn serve_keep_alive<F, Fut>(serve: F) -> SocketAddr
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(serve(stream));
+            }
+        });
+    });
+    addr
 }
 
 /// Reads one keep-alive request (the head, then content-length bytes) into
@@ -453,73 +480,54 @@ impl ScriptedServer {
         use std::{collections::HashMap, sync::atomic::Ordering};
         use tokio::io::AsyncWriteExt;
 
-        let ok_body = golden().response.to_string();
-        let ok: Arc<[u8]> = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{ok_body}",
-            ok_body.len()
-        )
-        .into_bytes()
-        .into();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
+        let ok: Arc<[u8]> = json_answer(200, &golden().response.to_string()).into();
         let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let counter = Arc::clone(&requests);
         let answer = Arc::new(answer);
         let seen: Arc<Mutex<HashMap<String, u32>>> = Arc::default();
-        thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_io()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                while let Ok((mut stream, _)) = listener.accept().await {
-                    let (ok, counter, answer, seen) = (
-                        Arc::clone(&ok),
-                        Arc::clone(&counter),
-                        Arc::clone(&answer),
-                        Arc::clone(&seen),
-                    );
-                    tokio::spawn(async move {
-                        let mut buf = Vec::with_capacity(4096);
-                        loop {
-                            let Some((head_end, length)) = read_one(&mut stream, &mut buf).await
-                            else {
-                                return;
-                            };
-                            let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-                            buf.drain(..length);
-                            let target = head.split(' ').nth(1).unwrap_or("").to_owned();
-                            let nth = {
-                                let mut seen = seen.lock().unwrap();
-                                let count = seen.entry(target.clone()).or_insert(0);
-                                *count += 1;
-                                *count - 1
-                            };
-                            counter.fetch_add(1, Ordering::SeqCst);
-                            let written = match answer(&target, nth) {
-                                Answer::Ok => stream.write_all(&ok).await,
-                                Answer::Status(status, retry_after) => {
-                                    let body = r#"{"message":"busy"}"#;
-                                    let extra = retry_after
-                                        .map(|v| format!("retry-after: {v}\r\n"))
-                                        .unwrap_or_default();
-                                    let bytes = format!(
-                                        "HTTP/1.1 {status} Busy\r\ncontent-type: application/json\r\n\
-                                         content-length: {}\r\n{extra}\r\n{body}",
-                                        body.len()
-                                    );
-                                    stream.write_all(bytes.as_bytes()).await
-                                }
-                            };
-                            if written.is_err() {
-                                return;
-                            }
+        let addr = serve_keep_alive(move |mut stream| {
+            let (ok, counter, answer, seen) = (
+                Arc::clone(&ok),
+                Arc::clone(&counter),
+                Arc::clone(&answer),
+                Arc::clone(&seen),
+            );
+            async move {
+                let mut buf = Vec::with_capacity(4096);
+                loop {
+                    let Some((head_end, length)) = read_one(&mut stream, &mut buf).await else {
+                        return;
+                    };
+                    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+                    buf.drain(..length);
+                    let target = head.split(' ').nth(1).unwrap_or("").to_owned();
+                    let nth = {
+                        let mut seen = seen.lock().unwrap();
+                        let count = seen.entry(target.clone()).or_insert(0);
+                        *count += 1;
+                        *count - 1
+                    };
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    let written = match answer(&target, nth) {
+                        Answer::Ok => stream.write_all(&ok).await,
+                        Answer::Status(status, retry_after) => {
+                            let body = r#"{"message":"busy"}"#;
+                            let extra = retry_after
+                                .map(|v| format!("retry-after: {v}\r\n"))
+                                .unwrap_or_default();
+                            let bytes = format!(
+                                "HTTP/1.1 {status} Busy\r\ncontent-type: application/json\r\n\
+                                 content-length: {}\r\n{extra}\r\n{body}",
+                                body.len()
+                            );
+                            stream.write_all(bytes.as_bytes()).await
                         }
-                    });
+                    };
+                    if written.is_err() {
+                        return;
+                    }
                 }
-            });
+            }
         });
         ScriptedServer { addr, requests }
     }
