@@ -195,13 +195,17 @@ impl<'a> Attempts<'a> {
         (http.execute(request), now)
     }
 
-    /// Records what the attempt sent at `sent` gave. (The clock is read
+    /// Records what the attempt sent at `sent` gave, and hands it on. (The clock is read
     /// for the latency only when a subscriber takes the `debug` events:
     /// tracing evaluates an event's fields only then.)
-    fn saw(&mut self, outcome: &reqwest::Result<Response>, sent: Instant) {
+    fn saw(
+        &mut self,
+        outcome: reqwest::Result<Response>,
+        sent: Instant,
+    ) -> reqwest::Result<Response> {
         let attempt = self.attempt;
         let latency_ms = || sent.elapsed().as_millis() as u64;
-        match outcome {
+        match &outcome {
             Ok(response) => {
                 let status = response.status();
                 tracing::debug!(
@@ -226,6 +230,7 @@ impl<'a> Attempts<'a> {
                 tracing::debug!(attempt, latency_ms = latency_ms(), error = %error, "openscaler attempt failed");
             }
         }
+        outcome
     }
 
     /// Sends one attempt of `request` through `http` and records what came
@@ -236,9 +241,7 @@ impl<'a> Attempts<'a> {
         request: Request,
     ) -> reqwest::Result<Response> {
         let (attempt, sent) = self.start(http, request);
-        let outcome = attempt.await;
-        self.saw(&outcome, sent);
-        outcome
+        self.saw(attempt.await, sent)
     }
 
     /// The call is done with a success: the budget gets its refill.
@@ -254,17 +257,50 @@ impl<'a> Attempts<'a> {
     /// call's (not retryable, no attempt left, past the deadline, the
     /// server's wait too long, or the budget spent).
     async fn again(&mut self, outcome: Result<StatusCode, &reqwest::Error>) -> bool {
+        match self.retry(outcome) {
+            Some(pause) => {
+                self.resume(pause.wait().await);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Records an attempt's `outcome` ([`saw`](Self::saw)) and decides what
+    /// follows, taking it by value: a success's or a final answer's body
+    /// to read, the pause before a retry (the outcome dropped), or the
+    /// error that ends the call.
+    fn turn(&mut self, outcome: reqwest::Result<Response>, sent: Instant) -> Turn<'a> {
+        match self.saw(outcome, sent) {
+            Ok(response) if response.status().is_success() => Turn::Read(response),
+            outcome => match self.retry(outcome.as_ref().map(Response::status)) {
+                Some(pause) => Turn::Retry(pause),
+                None => outcome.map_or_else(Turn::Fail, Turn::Read),
+            },
+        }
+    }
+
+    /// The retry is being sent, its pause over: what it cost.
+    fn resume(&mut self, cost: u32) {
+        self.last_cost = cost;
+        self.attempt += 1;
+    }
+
+    /// Decides whether to retry after `outcome`: the pause before the next
+    /// attempt, its tokens taken from the budget; `None` when the outcome
+    /// is the call's.
+    fn retry(&mut self, outcome: Result<StatusCode, &reqwest::Error>) -> Option<Pause<'a>> {
         let attempt = self.attempt;
         if !self.more_allowed() {
-            return false;
+            return None;
         }
-        let policy = &self.hooks.retry;
-        let (wait, timed_out) = match policy.next(attempt, outcome, self.record.retry_after) {
-            Next::Stop => return false,
+        let hooks = self.hooks;
+        let (wait, timed_out) = match hooks.retry.next(attempt, outcome, self.record.retry_after) {
+            Next::Stop => return None,
             Next::TooLong => {
                 tracing::debug!(attempt, "openscaler: no retry, Retry-After too long");
                 self.record.not_retried = Some(NotRetried::RetryAfter);
-                return false;
+                return None;
             }
             Next::Retry { wait, timed_out } => (wait, timed_out),
         };
@@ -274,15 +310,15 @@ impl<'a> Attempts<'a> {
                 wait_ms = wait.as_millis() as u64,
                 "openscaler: no retry, past the deadline"
             );
-            return false;
+            return None;
         }
         // Tokens are taken before the wait and come back if the call is
         // dropped during it.
-        let held = match self.hooks.budget.as_deref().map(|b| b.take(timed_out)) {
+        let held = match hooks.budget.as_deref().map(|b| b.take(timed_out)) {
             Some(None) => {
                 tracing::debug!(attempt, "openscaler: no retry, retry budget exhausted");
                 self.record.not_retried = Some(NotRetried::Budget);
-                return false;
+                return None;
             }
             Some(held) => held,
             None => None,
@@ -292,10 +328,31 @@ impl<'a> Attempts<'a> {
             wait_ms = wait.as_millis() as u64,
             "openscaler retry"
         );
-        tokio::time::sleep(wait).await;
-        self.last_cost = held.map_or(0, Held::spend);
-        self.attempt += 1;
-        true
+        Some(Pause { wait, held })
+    }
+}
+
+/// What follows an attempt ([`Attempts::turn`]).
+enum Turn<'a> {
+    /// An answer to read: a success, or the call's final answer.
+    Read(Response),
+    /// A retry, after this pause.
+    Retry(Pause<'a>),
+    /// No answer, and no retry: the call's error.
+    Fail(reqwest::Error),
+}
+
+/// The wait before a retry, with the budget's tokens it holds.
+pub(crate) struct Pause<'a> {
+    wait: Duration,
+    held: Option<Held<'a>>,
+}
+
+impl Pause<'_> {
+    /// Waits; then the tokens are spent. Returns how many.
+    async fn wait(self) -> u32 {
+        tokio::time::sleep(self.wait).await;
+        self.held.map_or(0, Held::spend)
     }
 }
 
@@ -308,46 +365,86 @@ pub(crate) type Answer<T, E> = Result<ResponseValue<T>, progenitor_client::Error
 /// final answer's status, headers and body (the generated `*_answer`
 /// method). A success whose body is cut off is retried like a connection
 /// failure; an error status the policy retries is dropped unread.
+///
+/// This future is most of a call's state, so it is kept small: what is
+/// borrowed is borrowed inside plain functions, and no value is kept
+/// across an `.await` that does not need it (a local borrowed in an `async`
+/// body keeps its room in every later state).
 pub(crate) async fn send<T, E>(
     client: &generated::Client,
     attempts: &mut Attempts<'_>,
-    mut build: impl FnMut() -> reqwest::Result<Request>,
+    build: &impl Fn() -> reqwest::Result<Request>,
     answer: fn(StatusCode, HeaderMap, Bytes) -> Answer<T, E>,
 ) -> Answer<T, E> {
     use progenitor_client::Error as E;
+    // The wait before a retry is awaited here, at the top, outside any
+    // `match`: a `match` keeps its scrutinee's room through its arms.
+    let mut pause: Option<Pause<'_>> = None;
     loop {
-        let mut request = build()?;
-        authorize(&client.inner, &mut request).map_err(E::Custom)?;
+        if let Some(pause) = pause.take() {
+            attempts.resume(pause.wait().await);
+        }
+        let request = authorized(&client.inner, build()?).map_err(E::Custom)?;
         let (attempt, sent) = attempts.start(&client.client, request);
-        let outcome = attempt.await;
-        attempts.saw(&outcome, sent);
-        let mut response = match outcome {
-            Ok(response) if response.status().is_success() => response,
-            other => {
-                if attempts.again(other.as_ref().map(Response::status)).await {
-                    continue;
-                }
-                other.map_err(E::CommunicationError)?
+        let mut response = match attempts.turn(attempt.await, sent) {
+            Turn::Read(response) => response,
+            Turn::Retry(next) => {
+                pause = Some(next);
+                continue;
             }
+            Turn::Fail(error) => return Err(E::CommunicationError(error)),
         };
         // The final answer, or a success: its body is read here, once.
+        let body = read_body(&mut response).await;
         let status = response.status();
-        let headers = std::mem::take(response.headers_mut());
-        match response.bytes().await {
+        let cut_off = match body {
             Ok(body) => {
                 if status.is_success() {
                     attempts.succeeded();
                 }
-                return answer(status, headers, body);
+                return answer(status, std::mem::take(response.headers_mut()), body);
             }
-            Err(error) if status.is_success() => {
-                tracing::debug!(attempt = attempts.attempt, error = %error, "openscaler body cut off");
-                if !attempts.again(Err(&error)).await {
-                    return Err(E::CommunicationError(error));
-                }
-            }
+            Err(error) if status.is_success() => error,
             Err(error) => return Err(E::ResponseBodyError(error)),
+        };
+        tracing::debug!(attempt = attempts.attempt, error = %cut_off, "openscaler body cut off");
+        match attempts.retry(Err(&cut_off)) {
+            Some(next) => pause = Some(next),
+            None => return Err(E::CommunicationError(cut_off)),
         }
+    }
+}
+
+/// `request` with the token added ([`authorize`]).
+fn authorized(hooks: &Hooks, mut request: Request) -> Result<Request, String> {
+    authorize(hooks, &mut request)?;
+    Ok(request)
+}
+
+/// Reads `response`'s whole body where it is. A body that arrives in one
+/// piece (a small JSON answer does) is handed on as it came; more pieces
+/// are joined. Unlike `Response::bytes`, whose state holds the response
+/// and a collector besides, this keeps a call's state small: it is part of
+/// every call's future. An error names the URL, as `bytes`' does.
+async fn read_body(response: &mut Response) -> reqwest::Result<Bytes> {
+    async fn pieces(response: &mut Response) -> reqwest::Result<Bytes> {
+        let Some(first) = response.chunk().await? else {
+            return Ok(Bytes::new());
+        };
+        let Some(second) = response.chunk().await? else {
+            return Ok(first);
+        };
+        let mut whole = Vec::with_capacity(first.len() + second.len());
+        whole.extend_from_slice(&first);
+        whole.extend_from_slice(&second);
+        while let Some(more) = response.chunk().await? {
+            whole.extend_from_slice(&more);
+        }
+        Ok(whole.into())
+    }
+    match pieces(response).await {
+        Ok(body) => Ok(body),
+        Err(error) => Err(error.with_url(response.url().clone())),
     }
 }
 

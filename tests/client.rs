@@ -99,3 +99,38 @@ fn from_env_reads_the_three_variables() {
     assert!(Client::from_env().is_err());
     clear();
 }
+
+/// A call's future stays small: 64 calls in flight are 64 of these, and
+/// every poll touches one (BENCHMARKS.md: at 2,240 bytes, three and a half
+/// times reqwest's own send-and-parse, the SDK lost 3 to 5 % of its
+/// throughput to it). Nothing is sent: the future is never polled.
+#[test]
+fn a_call_s_future_stays_small() {
+    use openscaler::{Backend, BalancingMethod, Mode, Servers};
+    let client = Client::builder().token("t").build().unwrap();
+    let backend = Backend::named("web")
+        .mode(Mode::Http)
+        .balancing_method(BalancingMethod::RoundRobin)
+        .port(80)
+        .servers(Servers::computers(["1"]))
+        .build()
+        .unwrap();
+    let call = client.update_backend("42", "web", &backend);
+    let size = std::mem::size_of_val(&call);
+
+    // reqwest's own send and parse, for scale.
+    let http = reqwest::Client::new();
+    let raw = async {
+        http.put("http://127.0.0.1:1/")
+            .json(&backend)
+            .send()
+            .await?
+            .json::<Backend>()
+            .await
+    };
+    let raw = std::mem::size_of_val(&raw);
+    assert!(
+        size <= 1024,
+        "update_backend's future: {size} bytes (reqwest's: {raw})"
+    );
+}

@@ -401,3 +401,40 @@ async fn a_success_read_in_the_retry_loop_parses_as_before() {
         support::golden().response
     );
 }
+
+/// A body that arrives in pieces (chunked transfer encoding, one piece or
+/// many) is read whole: a success parses as the page's response, an error's
+/// message arrives intact.
+#[tokio::test]
+async fn a_body_in_pieces_is_read_whole() {
+    let page = support::golden().response.to_string();
+    let refusal = json!({"message": "port: 99999 is out of range"}).to_string();
+    for pieces in [1, 2, 3, 7, page.len()] {
+        let server = RawServer::start(vec![Reply::chunked(200, page.as_bytes(), pieces)]);
+        let updated = call(&server, RetryPolicy::none()).await.unwrap();
+        assert_eq!(updated, page_backend(), "{pieces} pieces");
+
+        let server = RawServer::start(vec![Reply::chunked(422, refusal.as_bytes(), pieces)]);
+        let error = call(&server, RetryPolicy::none()).await.unwrap_err();
+        assert_eq!(
+            error.kind(),
+            ErrorKind::Status,
+            "{pieces} pieces: {error:?}"
+        );
+        assert_eq!(
+            error.message(),
+            Some("port: 99999 is out of range"),
+            "{pieces} pieces"
+        );
+    }
+}
+
+/// A body cut off names where it was going, as reqwest's own errors do.
+#[tokio::test]
+async fn a_body_cut_off_names_the_url() {
+    let server = RawServer::start(vec![Reply::cut_off(10)]);
+    let error = call(&server, RetryPolicy::none()).await.unwrap_err();
+    let source = std::error::Error::source(&error).expect("the transport error");
+    let url = format!("{}/v1/lbs/42/backends/my-backend", server.base_url());
+    assert!(source.to_string().contains(&url), "{source}");
+}

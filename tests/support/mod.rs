@@ -152,6 +152,24 @@ impl Reply {
         Reply::Bytes(bytes)
     }
 
+    /// `status` with `body` in chunked transfer encoding, cut into `pieces`
+    /// chunks of about equal size: the client sees each as its own piece
+    /// of the body.
+    pub fn chunked(status: u16, body: &[u8], pieces: usize) -> Reply {
+        let mut bytes = format!(
+            "HTTP/1.1 {status} Whatever\r\ncontent-type: application/json\r\n\
+             transfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+        )
+        .into_bytes();
+        for piece in body.chunks(body.len().div_ceil(pieces).max(1)) {
+            bytes.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+            bytes.extend_from_slice(piece);
+            bytes.extend_from_slice(b"\r\n");
+        }
+        bytes.extend_from_slice(b"0\r\n\r\n");
+        Reply::Bytes(bytes)
+    }
+
     pub fn json(status: u16, body: &Value) -> Reply {
         Reply::http(
             status,
