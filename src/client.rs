@@ -141,25 +141,26 @@ impl Client {
         );
         let generated = &*self.generated;
         let mut attempts = hooks::Attempts::new(&generated.inner);
-        // Without a subscriber the span is disabled: no clock.
-        let started = (!span.is_disabled()).then(Instant::now);
         // The generated result lives in this block only: just the boxed
         // conversion of an error waits below (the call's state stays small).
         let failure = {
-            let outcome = hooks::send(
-                generated,
-                &mut attempts,
-                &|| generated.update_backend_request(lb_id, backend_name, backend),
-                generated::Client::update_backend_answer,
-            )
-            .instrument(span.clone())
-            .await;
-            if let Some(started) = started {
+            let build = || generated.update_backend_request(lb_id, backend_name, backend);
+            let answer = generated::Client::update_backend_answer;
+            // Without a subscriber the span is disabled: no clock, no
+            // wrapper entering it on every poll.
+            let outcome = if span.is_disabled() {
+                hooks::send(generated, &mut attempts, &build, answer).await
+            } else {
+                let started = Instant::now();
+                let outcome = hooks::send(generated, &mut attempts, &build, answer)
+                    .instrument(span.clone())
+                    .await;
                 let record = &attempts.record;
                 span.record("attempts", record.attempts);
                 span.record("status", record.status.map(|s| s.as_u16()));
                 span.record("latency_ms", started.elapsed().as_millis() as u64);
-            }
+                outcome
+            };
             match outcome {
                 Ok(response) => return Ok(response.into_inner()),
                 Err(error) => Box::pin(Error::from_generated(error, attempts.record)),

@@ -138,21 +138,36 @@ pub(crate) fn authorize(hooks: &Hooks, request: &mut Request) -> Result<(), Stri
 /// `encode_path` does; a value with nothing to encode (the usual case) is
 /// copied as it is, without the encoder's allocation.
 pub(crate) fn push_path_value(url: &mut String, value: &str) {
-    if value
-        .bytes()
-        .all(|b| b.is_ascii_graphic() && !b"\"#<>?`{}/%".contains(&b))
-    {
+    if value.bytes().all(|b| AS_IS[usize::from(b)]) {
         url.push_str(value);
     } else {
         url.push_str(&progenitor_client::encode_path(value));
     }
 }
 
+/// The bytes `encode_path` leaves as they are: printable ASCII but
+/// `"#<>?`{}/%`, one lookup per byte.
+static AS_IS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = byte.is_ascii_graphic()
+            && !matches!(
+                byte,
+                b'"' | b'#' | b'<' | b'>' | b'?' | b'`' | b'{' | b'}' | b'/' | b'%'
+            );
+        b += 1;
+    }
+    table
+};
+
 /// One call's attempts: its deadline, the attempt in progress, what the
 /// last retry cost and what was seen.
 pub(crate) struct Attempts<'a> {
     hooks: &'a Hooks,
-    deadline: Instant,
+    /// Set when the first attempt starts: the clock is read once for both.
+    deadline: Option<Instant>,
     attempt: u32,
     /// What the last retry cost, given back if the call succeeds.
     last_cost: u32,
@@ -163,7 +178,7 @@ impl<'a> Attempts<'a> {
     pub(crate) fn new(hooks: &'a Hooks) -> Self {
         Attempts {
             hooks,
-            deadline: Instant::now() + hooks.retry.deadline,
+            deadline: None,
             attempt: 1,
             last_cost: 0,
             record: CallRecord::default(),
@@ -187,7 +202,9 @@ impl<'a> Attempts<'a> {
         // The client's own timeout bounds the attempt; a shorter one is set
         // on the request only when the deadline is nearer.
         let now = Instant::now();
-        let remaining = self.deadline.saturating_duration_since(now);
+        let policy = &self.hooks.retry;
+        let deadline = *self.deadline.get_or_insert_with(|| now + policy.deadline);
+        let remaining = deadline.saturating_duration_since(now);
         if self.hooks.attempt_timeout.is_none_or(|t| remaining < t) {
             *request.timeout_mut() = Some(remaining);
         }
@@ -304,7 +321,10 @@ impl<'a> Attempts<'a> {
             }
             Next::Retry { wait, timed_out } => (wait, timed_out),
         };
-        if Instant::now() + wait >= self.deadline {
+        if self
+            .deadline
+            .is_none_or(|deadline| Instant::now() + wait >= deadline)
+        {
             tracing::debug!(
                 attempt,
                 wait_ms = wait.as_millis() as u64,
