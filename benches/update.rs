@@ -15,9 +15,10 @@
 //!   retry loop, per-call record), error mapping and the tracing span.
 //!
 //! Criterion measures each side; the ratios at the end come from a second,
-//! interleaved measurement in the same run (the sides take turns, in a
-//! rotating order, so drift in the machine hits all alike), as medians. See
-//! BENCHMARKS.md.
+//! interleaved measurement in the same run: the sides take turns, in a
+//! rotating order, and each ratio is the median over rounds of the two
+//! sides' times in the same round, so drift in the machine hits both alike.
+//! See BENCHMARKS.md.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -166,25 +167,33 @@ fn backend_alone(c: &mut Criterion) {
     group.finish();
 }
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
+/// The median of `values` (not empty).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 /// Rounds in which every side runs once, the order rotating from round to
-/// round; returns each side's median time per round.
+/// round; returns each side's time in every round.
 fn interleaved<const N: usize>(
     rounds: usize,
     sides: [&mut dyn FnMut() -> Duration; N],
-) -> [Duration; N] {
-    let mut samples: [Vec<Duration>; N] = std::array::from_fn(|_| Vec::new());
+) -> [Vec<f64>; N] {
+    let mut samples: [Vec<f64>; N] = std::array::from_fn(|_| Vec::new());
     for round in 0..rounds {
         for turn in 0..N {
             let side = (round + turn) % N;
-            samples[side].push(sides[side]());
+            samples[side].push(sides[side]().as_secs_f64());
         }
     }
-    samples.map(median)
+    samples
+}
+
+/// The median over rounds of `a`'s time over `b`'s in the same round:
+/// paired by round, so that a machine slowing down or speeding up during
+/// the run weighs on both sides of each ratio alike.
+fn paired(a: &[f64], b: &[f64]) -> f64 {
+    median(a.iter().zip(b).map(|(a, b)| a / b).collect())
 }
 
 fn timed(work: impl FnOnce()) -> Duration {
@@ -219,30 +228,32 @@ fn batches<F: Future<Output = ()>>(rt: &Runtime, batch: impl Fn() -> F) -> Durat
     })
 }
 
+/// Rounds of each interleaved measurement.
+const ROUNDS: usize = 120;
+
 fn ratios(rt: &Runtime, sides: &Sides) {
     let [sdk, raw, bare] = interleaved(
-        60,
+        ROUNDS,
         [
             &mut || sequential(rt, || sides.sdk_once()),
             &mut || sequential(rt, || sides.floor_once(Floor::Raw)),
             &mut || sequential(rt, || sides.floor_once(Floor::Bare)),
         ],
     );
-    let us = |d: Duration| d.as_secs_f64() * 1e6;
-    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
+    let us = |times: &[f64]| median(times.to_vec()) * 1e6;
     println!(
-        "latency, interleaved medians: sdk {:.1} us, raw {:.1} us, bare {:.1} us; \
+        "latency, medians: sdk {:.1} us, raw {:.1} us, bare {:.1} us; paired by round: \
          sdk/raw {:.3} (target <= 1.03), sdk/bare {:.3}, raw/bare {:.3}",
-        us(sdk),
-        us(raw),
-        us(bare),
-        ratio(sdk, raw),
-        ratio(sdk, bare),
-        ratio(raw, bare),
+        us(&sdk),
+        us(&raw),
+        us(&bare),
+        paired(&sdk, &raw),
+        paired(&sdk, &bare),
+        paired(&raw, &bare),
     );
 
     let [sdk, raw, bare] = interleaved(
-        60,
+        ROUNDS,
         [
             &mut || batches(rt, || sides.sdk_batch()),
             &mut || batches(rt, || sides.floor_batch(Floor::Raw)),
@@ -250,16 +261,17 @@ fn ratios(rt: &Runtime, sides: &Sides) {
         ],
     );
     // Throughput ratios are the inverse of the time ratios.
-    let per_second = |d: Duration| f64::from(BATCHES) * IN_FLIGHT as f64 / d.as_secs_f64();
+    let calls = f64::from(BATCHES) * IN_FLIGHT as f64;
+    let per_second = |times: &[f64]| calls / median(times.to_vec());
     println!(
-        "throughput ({IN_FLIGHT} in flight), interleaved medians: sdk {:.0}/s, raw {:.0}/s, \
-         bare {:.0}/s; sdk/raw {:.3} (target >= 0.97), sdk/bare {:.3}, raw/bare {:.3}",
-        per_second(sdk),
-        per_second(raw),
-        per_second(bare),
-        ratio(raw, sdk),
-        ratio(bare, sdk),
-        ratio(bare, raw),
+        "throughput ({IN_FLIGHT} in flight), medians: sdk {:.0}/s, raw {:.0}/s, bare {:.0}/s; \
+         paired by round: sdk/raw {:.3} (target >= 0.97), sdk/bare {:.3}, raw/bare {:.3}",
+        per_second(&sdk),
+        per_second(&raw),
+        per_second(&bare),
+        paired(&raw, &sdk),
+        paired(&bare, &sdk),
+        paired(&bare, &raw),
     );
 }
 
