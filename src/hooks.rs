@@ -590,6 +590,19 @@ mod tests {
         }
     }
 
+    /// The table marks as-is exactly the bytes progenitor's encoder leaves
+    /// as they are (every byte from 0x80 up belongs to a character that is
+    /// encoded), so the shortcut is taken whenever it can be.
+    #[test]
+    fn the_as_is_table_is_the_encoder_s_own_set() {
+        for b in 0u8..=0x7f {
+            let text = char::from(b).to_string();
+            let unchanged = progenitor_client::encode_path(&text) == text;
+            assert_eq!(AS_IS[usize::from(b)], unchanged, "byte {b:#04x}");
+        }
+        assert!(AS_IS[0x80..].iter().all(|as_is| !as_is));
+    }
+
     /// The shortcut for values with nothing to encode gives what
     /// progenitor's encoder gives, for every byte that can appear.
     #[test]
