@@ -212,9 +212,9 @@ impl<'a> Attempts<'a> {
         (http.execute(request), now)
     }
 
-    /// Records what the attempt sent at `sent` gave, and hands it on. (The clock is read
-    /// for the latency only when a subscriber takes the `debug` events:
-    /// tracing evaluates an event's fields only then.)
+    /// Records what the attempt sent at `sent` gave, and hands it on. (The
+    /// clock is read for the latency only when a subscriber takes the
+    /// `debug` events: tracing evaluates an event's fields only then.)
     fn saw(
         &mut self,
         outcome: reqwest::Result<Response>,
