@@ -53,23 +53,27 @@ fn main() {
                 for _ in 0..calls.div_ceil(64) {
                     let mut set = tokio::task::JoinSet::new();
                     for _ in 0..64 {
-                        let (sdk, raw, url, backend, side) = (
-                            sdk.clone(),
-                            raw.clone(),
-                            std::sync::Arc::clone(&url),
-                            std::sync::Arc::clone(&backend),
-                            side.to_owned(),
-                        );
-                        set.spawn(async move {
-                            match side.as_str() {
-                                "sdk" => drop(
-                                    sdk.update_backend("42", "my-backend", &*backend)
-                                        .await
-                                        .unwrap(),
-                                ),
-                                _ => drop(common::raw_put(&raw, &url, &backend).await),
+                        let backend = std::sync::Arc::clone(&backend);
+                        // Each side's own task, so that neither carries
+                        // the other's state.
+                        match side {
+                            "sdk" => {
+                                let sdk = sdk.clone();
+                                set.spawn(async move {
+                                    drop(
+                                        sdk.update_backend("42", "my-backend", &*backend)
+                                            .await
+                                            .unwrap(),
+                                    )
+                                });
                             }
-                        });
+                            _ => {
+                                let (raw, url) = (raw.clone(), std::sync::Arc::clone(&url));
+                                set.spawn(async move {
+                                    drop(common::raw_put(&raw, &url, &backend).await)
+                                });
+                            }
+                        }
                     }
                     set.join_all().await;
                 }

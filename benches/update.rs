@@ -232,7 +232,7 @@ fn batches<F: Future<Output = ()>>(rt: &Runtime, batch: impl Fn() -> F) -> Durat
 const ROUNDS: usize = 120;
 
 fn ratios(rt: &Runtime, sides: &Sides) {
-    let [sdk, raw, bare] = interleaved(
+    let times = interleaved(
         ROUNDS,
         [
             &mut || sequential(rt, || sides.sdk_once()),
@@ -240,19 +240,15 @@ fn ratios(rt: &Runtime, sides: &Sides) {
             &mut || sequential(rt, || sides.floor_once(Floor::Bare)),
         ],
     );
-    let us = |times: &[f64]| median(times.to_vec()) * 1e6;
-    println!(
-        "latency, medians: sdk {:.1} us, raw {:.1} us, bare {:.1} us; paired by round: \
-         sdk/raw {:.3} (target <= 1.03), sdk/bare {:.3}, raw/bare {:.3}",
-        us(&sdk),
-        us(&raw),
-        us(&bare),
-        paired(&sdk, &raw),
-        paired(&sdk, &bare),
-        paired(&raw, &bare),
+    report(
+        "latency",
+        &times,
+        |t| format!("{:.1} us", median(t.to_vec()) * 1e6),
+        paired,
+        "<= 1.03",
     );
 
-    let [sdk, raw, bare] = interleaved(
+    let times = interleaved(
         ROUNDS,
         [
             &mut || batches(rt, || sides.sdk_batch()),
@@ -260,18 +256,35 @@ fn ratios(rt: &Runtime, sides: &Sides) {
             &mut || batches(rt, || sides.floor_batch(Floor::Bare)),
         ],
     );
-    // Throughput ratios are the inverse of the time ratios.
     let calls = f64::from(BATCHES) * IN_FLIGHT as f64;
-    let per_second = |times: &[f64]| calls / median(times.to_vec());
+    report(
+        &format!("throughput ({IN_FLIGHT} in flight)"),
+        &times,
+        |t| format!("{:.0}/s", calls / median(t.to_vec())),
+        // Throughput ratios are the inverse of the time ratios.
+        |a, b| paired(b, a),
+        ">= 0.97",
+    );
+}
+
+/// Prints one interleaved measurement: each side's median as `figure`
+/// shows it, then the sides' ratios (`ratio` of two sides' times).
+fn report(
+    what: &str,
+    [sdk, raw, bare]: &[Vec<f64>; 3],
+    figure: impl Fn(&[f64]) -> String,
+    ratio: impl Fn(&[f64], &[f64]) -> f64,
+    target: &str,
+) {
     println!(
-        "throughput ({IN_FLIGHT} in flight), medians: sdk {:.0}/s, raw {:.0}/s, bare {:.0}/s; \
-         paired by round: sdk/raw {:.3} (target >= 0.97), sdk/bare {:.3}, raw/bare {:.3}",
-        per_second(&sdk),
-        per_second(&raw),
-        per_second(&bare),
-        paired(&raw, &sdk),
-        paired(&bare, &sdk),
-        paired(&bare, &raw),
+        "{what}, medians: sdk {}, raw {}, bare {}; paired by round: \
+         sdk/raw {:.3} (target {target}), sdk/bare {:.3}, raw/bare {:.3}",
+        figure(sdk),
+        figure(raw),
+        figure(bare),
+        ratio(sdk, raw),
+        ratio(sdk, bare),
+        ratio(raw, bare),
     );
 }
 

@@ -546,12 +546,12 @@ impl ClientHooks<Hooks> for generated::Client {
 /// Reads a response's whole body and hands back an equivalent response
 /// holding it: status, version, headers, extensions and URL kept.
 async fn read_whole(mut response: Response) -> reqwest::Result<Response> {
+    let body = read_body(&mut response).await?;
     let status = response.status();
     let version = response.version();
     let url = response.url().clone();
     let headers = std::mem::take(response.headers_mut());
     let extensions = std::mem::take(response.extensions_mut());
-    let body = response.bytes().await?;
     // Only the URL is set through the builder (it is how reqwest takes a
     // URL back), and setting it cannot fail.
     let mut rebuilt = http::Response::builder()
@@ -564,6 +564,7 @@ async fn read_whole(mut response: Response) -> reqwest::Result<Response> {
     rebuilt.extensions_mut().extend(extensions);
     Ok(Response::from(rebuilt))
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;
