@@ -26,8 +26,6 @@
 
 use std::time::Duration;
 
-use serde_json::Map;
-
 use crate::{
     Backend, BackendOptions, BalancingMethod, HealthCheck, HealthCheckType, Mode, Port,
     ProxyProtocol, Servers, StickySession, StickySessionType, ValidationError,
@@ -113,15 +111,13 @@ impl NeedsServers {
     /// Sets `servers`; what follows is optional.
     pub fn servers(self, servers: Servers) -> BackendBuilder {
         BackendBuilder {
-            backend: Backend {
-                name: self.name,
-                mode: self.mode,
-                balancing_method: self.balancing_method,
-                port: self.port,
+            backend: Backend::new(
+                self.name,
+                self.mode,
+                self.balancing_method,
+                self.port,
                 servers,
-                options: None,
-                extra: Map::new(),
-            },
+            ),
         }
     }
 }
@@ -193,15 +189,7 @@ impl BackendBuilder {
 impl BackendOptions {
     /// No options set.
     pub fn empty() -> Self {
-        BackendOptions {
-            tls: None,
-            tls_verify: None,
-            forward_for: None,
-            proxy_protocol: None,
-            sticky_session: None,
-            health_check: None,
-            extra: Map::new(),
-        }
+        BackendOptions::new()
     }
 }
 
@@ -213,12 +201,7 @@ impl StickySession {
     /// duration, or one that is not a whole number of milliseconds, is
     /// refused when the backend is built.
     pub fn cookie(name: impl Into<String>, ttl: Duration) -> Self {
-        StickySession {
-            type_: StickySessionType::Cookie,
-            cookie: name.into(),
-            ttl: render_ttl(ttl),
-            extra: Map::new(),
-        }
+        StickySession::new(StickySessionType::Cookie, name.into(), render_ttl(ttl))
     }
 }
 
@@ -242,25 +225,13 @@ impl HealthCheck {
     pub fn http(path: impl Into<String>) -> Self {
         HealthCheck {
             path: Some(path.into()),
-            ..HealthCheck::of_type(HealthCheckType::Http)
+            ..HealthCheck::new(HealthCheckType::Http)
         }
     }
 
     /// A TCP health check: the connection must open.
     pub fn tcp() -> Self {
-        HealthCheck::of_type(HealthCheckType::Tcp)
-    }
-
-    fn of_type(type_: HealthCheckType) -> Self {
-        HealthCheck {
-            type_,
-            path: None,
-            method: None,
-            port: None,
-            expected_code: None,
-            host_header: None,
-            extra: Map::new(),
-        }
+        HealthCheck::new(HealthCheckType::Tcp)
     }
 
     /// Sets the HTTP `method` of the check, such as `"GET"`.

@@ -1,12 +1,7 @@
 //! [`Client`] and its configuration ([`ClientBuilder`]): base URL, bearer
 //! token, timeouts, user agent, or the caller's own `reqwest::Client`.
 
-use std::{
-    borrow::Borrow,
-    fmt,
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{fmt, sync::Arc, time::Duration};
 
 use reqwest::header::HeaderValue;
 
@@ -14,10 +9,8 @@ use crate::{
     generated,
     hooks::{self, Hooks},
     retry::Budget,
-    validate::Checker,
-    Backend, Error, RetryPolicy,
+    Error, RetryPolicy,
 };
-use tracing::Instrument;
 
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.alpha.openscaler.net";
@@ -95,94 +88,14 @@ impl Client {
         self.generated.inner.budget.as_ref().map(|b| b.available())
     }
 
-    /// The generated client underneath, for operations this layer does not
-    /// wrap. Requests made through it get the same token and pipeline, but
-    /// no input checks. Its methods are positional, path values and body by
-    /// reference: `generated().update_backend("42", "web", &backend)`.
+    /// The generated client underneath (progenitor's). Every operation is
+    /// also a method of `Client` itself (see [`operations`](crate::operations)),
+    /// which is what to use; requests made through this one get the same
+    /// token and retries, but no input checks, and progenitor's error type.
+    /// Its methods are positional, path values and body by reference:
+    /// `generated().update_backend("42", "web", &backend)`.
     pub fn generated(&self) -> &generated::Client {
         &self.generated
-    }
-
-    /// Update a Backend: replaces the configuration of the backend
-    /// `backend_name` on the load balancer `lb_id` with `backend`, and
-    /// returns the configuration the API now holds.
-    ///
-    /// Sends `PUT /v1/lbs/{lb_id}/backends/{backend_name}`. Both path values
-    /// are percent-encoded and stay one path segment each.
-    ///
-    /// `backend` is only read: pass `&backend` to keep your copy (no clone
-    /// is made), or the `Backend` itself when you are done with it.
-    ///
-    /// # Errors
-    ///
-    /// - [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), with
-    ///   nothing sent, when [`Backend::validate`] finds problems or a path
-    ///   value is empty, `.` or `..`;
-    /// - [`ErrorKind::Status`](crate::ErrorKind::Status) when the API
-    ///   answers with an error, carrying its status and message;
-    /// - [`ErrorKind::Transport`](crate::ErrorKind::Transport) and
-    ///   [`ErrorKind::InvalidResponse`](crate::ErrorKind::InvalidResponse)
-    ///   when no usable answer arrives.
-    pub async fn update_backend(
-        &self,
-        lb_id: &str,
-        backend_name: &str,
-        backend: impl Borrow<Backend>,
-    ) -> Result<Backend, Error> {
-        let backend = backend.borrow();
-        self.check_update(lb_id, backend_name, backend)?;
-
-        let span = tracing::info_span!(
-            "openscaler",
-            operation = "update_backend",
-            attempts = tracing::field::Empty,
-            status = tracing::field::Empty,
-            latency_ms = tracing::field::Empty,
-        );
-        let generated = &*self.generated;
-        let mut attempts = hooks::Attempts::new(&generated.inner);
-        // The generated result lives in this block only: just the boxed
-        // conversion of an error waits below (the call's state stays small).
-        let failure = {
-            let build = || generated.update_backend_request(lb_id, backend_name, backend);
-            let answer = generated::Client::update_backend_answer;
-            // Without a subscriber the span is disabled: no clock, no
-            // wrapper entering it on every poll.
-            let outcome = if span.is_disabled() {
-                hooks::send(generated, &mut attempts, &build, answer).await
-            } else {
-                let started = Instant::now();
-                let outcome = hooks::send(generated, &mut attempts, &build, answer)
-                    .instrument(span.clone())
-                    .await;
-                let record = &attempts.record;
-                span.record("attempts", record.attempts);
-                span.record("status", record.status.map(|s| s.as_u16()));
-                span.record("latency_ms", started.elapsed().as_millis() as u64);
-                outcome
-            };
-            match outcome {
-                Ok(response) => return Ok(response.into_inner()),
-                Err(error) => Box::pin(Error::from_generated(error, attempts.record)),
-            }
-        };
-        Err(failure.await.redact(generated.inner.token()))
-    }
-}
-
-impl Client {
-    /// The checks made before sending an update (shared with the dry run).
-    pub(crate) fn check_update(
-        &self,
-        lb_id: &str,
-        backend_name: &str,
-        backend: &Backend,
-    ) -> Result<(), Error> {
-        let mut checker = Checker::default();
-        checker.path_segment("lb_id", lb_id);
-        checker.path_segment("backend_name", backend_name);
-        checker.backend(backend);
-        Ok(checker.finish()?)
     }
 }
 

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 
 use crate::{
     generated,
-    hooks::{CallRecord, NotRetried},
+    hooks::{Answered, CallRecord, NotRetried},
     retry::is_retryable_status,
     ValidationError,
 };
@@ -55,6 +55,8 @@ struct Inner {
     request_id: Option<String>,
     attempts: u32,
     retry_after: Option<Duration>,
+    /// An earlier attempt's answer, when the last attempt got none.
+    earlier: Option<Answered>,
     not_retried: Option<NotRetried>,
     validation: Option<ValidationError>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
@@ -71,6 +73,7 @@ impl Error {
                 request_id: None,
                 attempts: 0,
                 retry_after: None,
+                earlier: None,
                 not_retried: None,
                 validation: None,
                 source: None,
@@ -93,17 +96,23 @@ impl Error {
     }
 
     /// Turns the generated client's error into ours, with what the pipeline
-    /// recorded about the call.
-    pub(crate) async fn from_generated(
-        error: generated::Error<generated::types::Error>,
+    /// recorded about the call. An error body's `message`, if it has one,
+    /// is the message; any other error body is kept as an excerpt.
+    pub(crate) async fn from_generated<E: serde::Serialize>(
+        error: generated::Error<E>,
         call: CallRecord,
     ) -> Self {
         use generated::Error as E;
+        let last = call.last_answer().map(|a| a.status);
         let mut this = match error {
             E::ErrorResponse(response) => {
                 let mut this = Error::new(ErrorKind::Status);
                 this.inner.status = Some(response.status());
-                this.inner.message = Some(response.into_inner().message);
+                let body = serde_json::to_value(response.into_inner()).unwrap_or_default();
+                match body.get("message").and_then(serde_json::Value::as_str) {
+                    Some(message) => this.inner.message = Some(message.to_owned()),
+                    None => this.inner.body_excerpt = Some(excerpt(body.to_string().as_bytes())),
+                }
                 this
             }
             E::UnexpectedResponse(response) => {
@@ -115,7 +124,7 @@ impl Error {
                 this
             }
             E::InvalidResponsePayload(body, source) => {
-                let mut this = Error::new(kind_for_status(call.status));
+                let mut this = Error::new(kind_for_status(last));
                 this.inner.body_excerpt = Some(excerpt(&body));
                 // For an error status the excerpt says it all; the JSON
                 // parser's complaint matters only for a success body.
@@ -128,16 +137,18 @@ impl Error {
                 Error::new(ErrorKind::Transport).with_source(source)
             }
             // The body broke off (or timed out) after the status arrived.
-            E::ResponseBodyError(source) => match kind_for_status(call.status) {
+            E::ResponseBodyError(source) => match kind_for_status(last) {
                 ErrorKind::Status => Error::new(ErrorKind::Status).with_source(source),
                 _ => Error::new(ErrorKind::Transport).with_source(source),
             },
             E::InvalidRequest(message) | E::Custom(message) => Error::config(message),
         };
-        this.inner.status = this.inner.status.or(call.status);
-        this.inner.request_id = call.request_id;
+        let answer = call.last_answer();
+        this.inner.status = this.inner.status.or(last);
+        this.inner.request_id = answer.and_then(|a| a.request_id.clone());
+        this.inner.retry_after = answer.and_then(|a| a.retry_after);
+        this.inner.earlier = call.earlier_answer().cloned();
         this.inner.attempts = call.attempts;
-        this.inner.retry_after = call.retry_after;
         this.inner.not_retried = call.not_retried;
         this
     }
@@ -164,7 +175,9 @@ impl Error {
         self.inner.kind
     }
 
-    /// The HTTP status of the last answer, when one arrived.
+    /// The HTTP status of the last attempt's answer; `None` when the last
+    /// attempt got no answer (its connection failed or timed out), even if
+    /// an earlier attempt got one (the message names that one).
     pub fn status(&self) -> Option<StatusCode> {
         self.inner.status
     }
@@ -181,8 +194,9 @@ impl Error {
         self.inner.body_excerpt.as_deref()
     }
 
-    /// The `x-request-id` header of the last answer, if it had one: quote it
-    /// when asking the vendor about a failure.
+    /// The `x-request-id` header of the last attempt's answer, if it had
+    /// one: quote it when asking the vendor about a failure. Like
+    /// [`status`](Self::status), it describes the last attempt only.
     pub fn request_id(&self) -> Option<&str> {
         self.inner.request_id.as_deref()
     }
@@ -193,8 +207,9 @@ impl Error {
         self.inner.attempts
     }
 
-    /// The wait the server asked for with `Retry-After` on its last answer
-    /// (a 408, 429, 502, 503 or 504), from when that answer arrived. When it
+    /// The wait the server asked for with `Retry-After` on the last
+    /// attempt's answer (a 408, 429, 502, 503 or 504), from when that answer
+    /// arrived; `None` when the last attempt got no answer. When it
     /// was longer than the policy's
     /// [`max_retry_after`](crate::RetryPolicy::max_retry_after), the call
     /// failed at once without waiting: come back after this long.
@@ -327,6 +342,16 @@ impl fmt::Display for Error {
         }
         let plural = if inner.attempts == 1 { "" } else { "s" };
         write!(f, " after {} attempt{plural}", inner.attempts)?;
+        if let Some(earlier) = &inner.earlier {
+            write!(
+                f,
+                "; attempt {} was answered {}",
+                earlier.attempt, earlier.status
+            )?;
+            if let Some(id) = &earlier.request_id {
+                write!(f, " [x-request-id {id}]")?;
+            }
+        }
         match (inner.not_retried, inner.retry_after) {
             (Some(NotRetried::Budget), _) => f.write_str(
                 "; not retried: the client's retry budget is exhausted \
@@ -337,6 +362,9 @@ impl fmt::Display for Error {
                 "; not retried: the server asked to retry after {} s \
                  (retry-after), longer than the retry policy's max_retry_after",
                 wait.as_secs()
+            ),
+            (Some(NotRetried::NotIdempotent), _) => f.write_str(
+                "; not retried: the request is not idempotent and may have taken effect",
             ),
             _ => Ok(()),
         }
@@ -365,6 +393,9 @@ impl fmt::Debug for Error {
         }
         if let Some(wait) = inner.retry_after {
             d.field("retry_after", &wait);
+        }
+        if let Some(earlier) = &inner.earlier {
+            d.field("earlier_answer", earlier);
         }
         if let Some(reason) = inner.not_retried {
             d.field("not_retried", &reason);
@@ -408,9 +439,12 @@ mod tests {
     fn a_budget_refusal_and_a_long_retry_after_are_told_apart() {
         let call = |not_retried, retry_after| CallRecord {
             attempts: 1,
-            status: Some(StatusCode::SERVICE_UNAVAILABLE),
-            request_id: None,
-            retry_after,
+            answer: Some(Answered {
+                attempt: 1,
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                request_id: None,
+                retry_after,
+            }),
             not_retried,
         };
         let answer = || {

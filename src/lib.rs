@@ -2,11 +2,17 @@
 //!
 //! # Layout
 //!
-//! `openapi.yaml` is the source of truth; `build.rs` generates the client
-//! from it; the rest is hand-written, one file per concern:
+//! `openapi.yaml` is the source of truth; the generator (`build/`) writes
+//! the client from it; the rest is hand-written, one file per concern:
 //!
 //! - `generated`: the progenitor client and its `types` (never edited);
-//! - `client`: [`Client`] and [`ClientBuilder`], configuration and the call;
+//! - [`operations`]: a [`Client`] method and a request builder for every
+//!   operation of the spec, and the [`operations::OPERATIONS`] table
+//!   (written by the generator; the file holds what they share);
+//! - [`types`]: every schema of the spec, generated or hand-written, under
+//!   one path;
+//! - `client`: [`Client`] and [`ClientBuilder`], configuration;
+//! - `dynamic`: [`Client::call`], any operation by name with JSON values;
 //! - `hooks`: the request pipeline (token, headers, retries, per-call record);
 //! - `backend`: the [`Backend`] builder and option constructors;
 //! - `servers`: [`Servers`], the `oneOf` of server sets;
@@ -26,18 +32,21 @@
 
 pub mod backend;
 mod client;
+mod dynamic;
 mod enums;
 mod error;
 pub mod generated;
 mod hooks;
 #[cfg(feature = "mock")]
 pub mod mock;
+pub mod operations;
 mod port;
 mod preview;
 pub mod retry;
 #[cfg(feature = "schema")]
 pub mod schema;
 mod servers;
+pub mod types;
 mod validate;
 
 pub use backend::BackendBuilder;

@@ -12,12 +12,31 @@
 //!   while handling it; repeating it blindly can repeat the damage, and the
 //!   caller should see it), and input refused before sending.
 //!
-//! # Why retrying is safe here
+//! # Which requests may be sent again (RFC 9110 §9.2.2)
 //!
-//! Update a Backend is a `PUT` that replaces the whole backend: applying the
-//! same body twice leaves the same state as applying it once (it is
-//! idempotent). A retry after a lost answer therefore cannot double an
-//! effect; at worst it rewrites the same configuration.
+//! A retry after an error status or a connection dropped mid-answer sends a
+//! request the server may already have carried out. That is safe only for
+//! an idempotent request, one whose effect is the same applied twice as
+//! once:
+//!
+//! - `GET`, `HEAD`, `OPTIONS`, `TRACE` (safe methods), `PUT` and `DELETE`
+//!   are idempotent by their definition and retried as above. Update a
+//!   Backend is a `PUT` that replaces the whole backend: a retry after a
+//!   lost answer at worst rewrites the same configuration.
+//! - `POST` and `PATCH` are not: a create sent twice creates twice. They are
+//!   sent again only when the connection could not be made at all (nothing
+//!   was sent), or when the operation declares an `Idempotency-Key` header
+//!   parameter: the SDK then sends a fresh random key (a UUID v4) with the
+//!   call, the same on every attempt, unless the caller gave one, so that
+//!   the server answers a repeat with its first answer instead of acting
+//!   again (the IETF httpapi draft "The Idempotency-Key HTTP Header Field";
+//!   Stripe's libraries and the AWS SDKs' idempotency tokens do the same).
+//! - An operation's `x-idempotent: true` or `false` in `openapi.yaml`
+//!   overrides both rules, for a `POST` the vendor documents as safe to
+//!   repeat, or a `PUT` that is not.
+//!
+//! A request not sent again says so: [`Error`](crate::Error)'s message
+//! ends with "not retried: the request is not idempotent".
 //!
 //! # How long to wait
 //!
@@ -96,7 +115,7 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-use reqwest::{header::RETRY_AFTER, Response, StatusCode};
+use reqwest::{header::RETRY_AFTER, Method, Response, StatusCode};
 
 /// When failed attempts are sent again; set with
 /// [`ClientBuilder::retry_policy`](crate::ClientBuilder::retry_policy).
@@ -418,11 +437,77 @@ pub(crate) fn retry_after(response: &Response, now: SystemTime) -> Option<Durati
     Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-/// A random number in `[0, 1)`, from the standard library's randomly keyed
-/// hasher: plenty for spreading retries, and no dependency.
+/// Whether `method` is idempotent by its definition (RFC 9110 §9.2.2).
+pub(crate) fn idempotent_method(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE
+    )
+}
+
+/// 64 random bits, from the standard library's randomly keyed hasher: each
+/// `RandomState` has keys of its own, seeded from the system's randomness.
+fn random_u64() -> u64 {
+    RandomState::new().hash_one(0u8)
+}
+
+/// A random number in `[0, 1)`: plenty for spreading retries, and no
+/// dependency.
 fn unit_random() -> f64 {
-    let bits = RandomState::new().hash_one(0u8) >> 11;
-    bits as f64 / (1u64 << 53) as f64
+    (random_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The `Idempotency-Key` of one call: the caller's, or a fresh UUID v4.
+/// The generated methods hand it to progenitor's request building as the
+/// parameter's type wants it (`&str` or `&String`), the same on every attempt.
+#[derive(Debug)]
+pub(crate) struct IdempotencyKey(String);
+
+#[allow(
+    dead_code,
+    reason = "called by the generated code of operations that need it; today's spec may have none"
+)]
+impl IdempotencyKey {
+    pub(crate) fn new(given: Option<&str>) -> Self {
+        IdempotencyKey(match given {
+            Some(key) => key.to_owned(),
+            None => uuid_v4(random_u64(), random_u64()),
+        })
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for IdempotencyKey {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<String> for IdempotencyKey {
+    fn as_ref(&self) -> &String {
+        &self.0
+    }
+}
+
+/// A UUID version 4 (RFC 9562 §5.4) made of the bits of `high` and `low`.
+#[allow(
+    dead_code,
+    reason = "called by the generated code of operations that need it; today's spec may have none"
+)]
+fn uuid_v4(high: u64, low: u64) -> String {
+    let high = (high & !0xf000) | 0x4000; // version 4
+    let low = (low & !(0b11 << 62)) | (0b10 << 62); // variant 10
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        high >> 32,
+        (high >> 16) & 0xffff,
+        high & 0xffff,
+        low >> 48,
+        low & 0xffff_ffff_ffff
+    )
 }
 
 #[cfg(test)]
@@ -579,6 +664,44 @@ mod tests {
             // near the ceiling (400 draws: each miss has odds of 0.9^400).
             assert!(waits.iter().any(|w| *w < ceiling / 10), "retry {retry}");
             assert!(waits.iter().any(|w| *w > ceiling * 9 / 10), "retry {retry}");
+        }
+    }
+
+    #[test]
+    fn idempotency_keys_are_uuid_v4_fresh_per_call_or_the_callers() {
+        assert_eq!(uuid_v4(0, 0), "00000000-0000-4000-8000-000000000000");
+        assert_eq!(
+            uuid_v4(u64::MAX, u64::MAX),
+            "ffffffff-ffff-4fff-bfff-ffffffffffff"
+        );
+        assert_eq!(
+            uuid_v4(0x0123_4567_89ab_cdef, 0x0123_4567_89ab_cdef),
+            "01234567-89ab-4def-8123-456789abcdef"
+        );
+        let keys: std::collections::HashSet<String> = (0..1000)
+            .map(|_| IdempotencyKey::new(None).as_str().to_owned())
+            .collect();
+        assert_eq!(keys.len(), 1000, "every call gets its own key");
+        assert!(keys
+            .iter()
+            .all(|k| k.len() == 36 && k.as_bytes()[14] == b'4'));
+        assert_eq!(IdempotencyKey::new(Some("mine")).as_str(), "mine");
+    }
+
+    #[test]
+    fn only_idempotent_methods_are_retried_by_their_definition() {
+        for method in [
+            Method::GET,
+            Method::HEAD,
+            Method::OPTIONS,
+            Method::TRACE,
+            Method::PUT,
+            Method::DELETE,
+        ] {
+            assert!(idempotent_method(&method), "{method}");
+        }
+        for method in [Method::POST, Method::PATCH, Method::CONNECT] {
+            assert!(!idempotent_method(&method), "{method}");
         }
     }
 

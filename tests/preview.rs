@@ -1,4 +1,4 @@
-//! Dry runs (`Client::preview_update_backend`): the prepared request is the
+//! Dry runs (`update_backend(..).preview()`): the prepared request is the
 //! one `update_backend` sends, nothing leaves the process, and the token is
 //! nowhere in it.
 
@@ -27,8 +27,8 @@ async fn the_preview_is_what_update_backend_sends() {
     let client = client(&server.base_url());
 
     let prepared = client
-        .preview_update_backend(&page.lb_id, &page.backend_name, &page_backend())
-        .await
+        .update_backend(&page.lb_id, &page.backend_name, page_backend())
+        .preview()
         .unwrap();
     assert!(server.requests().is_empty(), "a preview sent a request");
 
@@ -73,8 +73,8 @@ async fn the_preview_is_what_update_backend_sends() {
 async fn the_preview_never_shows_the_token() {
     let client = client("http://127.0.0.1:9");
     let prepared = client
-        .preview_update_backend("42", "my-backend", &page_backend())
-        .await
+        .update_backend("42", "my-backend", page_backend())
+        .preview()
         .unwrap();
     let shown = format!("{prepared}\n{prepared:?}\n{:?}", prepared.headers());
     assert!(!shown.contains(SECRET), "{shown}");
@@ -100,8 +100,8 @@ async fn the_preview_runs_the_same_checks() {
     let mut backend = page_backend();
     backend.port = openscaler::Port::from(0);
     let error = client
-        .preview_update_backend("", "..", &backend)
-        .await
+        .update_backend("", "..", &backend)
+        .preview()
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidInput);
     let fields: Vec<_> = error
@@ -119,8 +119,8 @@ async fn the_preview_runs_the_same_checks() {
 async fn the_preview_refuses_plain_http_to_other_hosts() {
     let client = client("http://api.alpha.openscaler.net");
     let error = client
-        .preview_update_backend("42", "my-backend", &page_backend())
-        .await
+        .update_backend("42", "my-backend", page_backend())
+        .preview()
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Config);
     assert!(error.to_string().contains("plain http"), "{error}");
@@ -132,8 +132,8 @@ async fn the_preview_refuses_plain_http_to_other_hosts() {
 async fn the_preview_encodes_path_values() {
     let client = client("http://127.0.0.1:9/prefix");
     let prepared = client
-        .preview_update_backend("lb/1", "web api", &page_backend())
-        .await
+        .update_backend("lb/1", "web api", page_backend())
+        .preview()
         .unwrap();
     assert_eq!(
         prepared.url().as_str(),

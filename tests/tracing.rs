@@ -1,5 +1,6 @@
-//! The call's `openscaler` span, when a subscriber listens: it records the
-//! attempts, the last status and the latency, and errors still carry what
+//! The call's span, named by the operationId (`update_backend`), when a
+//! subscriber listens: it records the attempts, the last status and the
+//! latency, and errors still carry what
 //! the pipeline recorded. (Without a subscriber the span is skipped; the
 //! other tests run that way.)
 
@@ -33,7 +34,7 @@ impl Captured {
 fn closed_spans(traces: &str) -> Vec<&str> {
     traces
         .lines()
-        .filter(|line| line.contains("openscaler{") && line.contains("close"))
+        .filter(|line| line.contains("update_backend{") && line.contains("close"))
         .collect()
 }
 
@@ -65,7 +66,7 @@ async fn the_span_records_attempts_status_and_latency() {
     let client = support::client(&server.base_url());
 
     let updated = client
-        .update_backend("42", "my-backend", &page_backend())
+        .update_backend("42", "my-backend", page_backend())
         .await
         .unwrap();
     assert_eq!(serde_json::to_value(&updated).unwrap(), page.response);

@@ -68,8 +68,8 @@ pub async fn run(args: ApplyArgs, global: &Global, ctx: &Context) -> Result<u8, 
         let mut requests = Vec::new();
         for entry in &entries {
             let prepared = client
-                .preview_update_backend(&entry.lb_id, &entry.backend_name, &entry.backend)
-                .await
+                .update_backend(&entry.lb_id, &entry.backend_name, &entry.backend)
+                .preview()
                 .map_err(|e| Failure::api(&e))?;
             requests.push(prepared);
         }

@@ -58,8 +58,8 @@ pub async fn run(args: UpdateArgs, global: &Global, ctx: &Context) -> Result<u8,
     let mut out = Out::stdout();
     if args.dry_run {
         let prepared = client
-            .preview_update_backend(&args.lb_id, &args.backend_name, &backend)
-            .await
+            .update_backend(&args.lb_id, &args.backend_name, &backend)
+            .preview()
             .map_err(|e| Failure::api(&e))?;
         match global.output {
             Format::Text => out.line(&prepared.to_string()),

@@ -1,0 +1,107 @@
+//! Constrained schemas kept plain: typify would turn a string with a
+//! `pattern`, `minLength` or `maxLength` into a newtype that refuses to parse
+//! a value breaking it, and a 1..=65535 integer into a bounded type. Answers
+//! are read leniently instead (the SDK checks what it sends, field by field,
+//! in `src/validate.rs`), and a header or query parameter stays a `&str`.
+
+use openapiv3::{ReferenceOr, Schema, SchemaKind, Type};
+use schemars_typify::schema::{
+    InstanceType, NumberValidation, SchemaObject, SingleOrVec, StringValidation,
+};
+
+/// Every constrained inline string or port-sized integer schema in the spec
+/// (component schemas, and the parameters of every operation), described
+/// the way progenitor describes it to typify, with the plain type to use.
+pub(crate) fn plain_conversions(spec: &openapiv3::OpenAPI) -> Vec<(SchemaObject, &'static str)> {
+    let mut found = Vec::new();
+    let mut pending: Vec<&Schema> = spec
+        .components
+        .iter()
+        .flat_map(|c| c.schemas.values())
+        .filter_map(ReferenceOr::as_item)
+        .collect();
+    let parameters = spec
+        .paths
+        .iter()
+        .filter_map(|(_, item)| item.as_item())
+        .flat_map(|item| {
+            item.parameters
+                .iter()
+                .chain(item.iter().flat_map(|(_, op)| op.parameters.iter()))
+        })
+        .filter_map(ReferenceOr::as_item)
+        .chain(
+            spec.components
+                .iter()
+                .flat_map(|c| c.parameters.values())
+                .filter_map(ReferenceOr::as_item),
+        );
+    for parameter in parameters {
+        if let openapiv3::ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) =
+            &parameter.parameter_data_ref().format
+        {
+            pending.push(schema);
+        }
+    }
+    while let Some(schema) = pending.pop() {
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::String(s))
+                if s.enumeration.is_empty()
+                    && (s.pattern.is_some()
+                        || s.min_length.is_some()
+                        || s.max_length.is_some()) =>
+            {
+                found.push((
+                    SchemaObject {
+                        instance_type: Some(SingleOrVec::Single(Box::new(InstanceType::String))),
+                        string: Some(Box::new(StringValidation {
+                            max_length: s.max_length.map(|n| n as u32),
+                            min_length: s.min_length.map(|n| n as u32),
+                            pattern: s.pattern.clone(),
+                        })),
+                        ..Default::default()
+                    },
+                    "::std::string::String",
+                ));
+            }
+            SchemaKind::Type(Type::Integer(i))
+                if i.minimum.is_some_and(|m| m >= 0)
+                    && i.maximum.is_some_and(|m| m <= i64::from(u16::MAX)) =>
+            {
+                found.push((
+                    SchemaObject {
+                        instance_type: Some(SingleOrVec::Single(Box::new(InstanceType::Integer))),
+                        number: Some(Box::new(NumberValidation {
+                            minimum: i.minimum.map(|v| v as f64),
+                            maximum: i.maximum.map(|v| v as f64),
+                            ..Default::default()
+                        })),
+                        ..Default::default()
+                    },
+                    "u16",
+                ));
+            }
+            SchemaKind::Type(Type::Object(o)) => {
+                pending.extend(
+                    o.properties
+                        .values()
+                        .filter_map(ReferenceOr::as_item)
+                        .map(|b| &**b),
+                );
+            }
+            SchemaKind::Type(Type::Array(a)) => {
+                pending.extend(
+                    a.items
+                        .as_ref()
+                        .and_then(ReferenceOr::as_item)
+                        .map(|b| &**b),
+                );
+            }
+            SchemaKind::OneOf { one_of: list } | SchemaKind::AnyOf { any_of: list } => {
+                pending.extend(list.iter().filter_map(ReferenceOr::as_item));
+            }
+            _ => {}
+        }
+    }
+    found
+}

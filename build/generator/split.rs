@@ -1,0 +1,302 @@
+//! progenitor's operation methods, split in two.
+//!
+//! Each method progenitor writes builds a request, hands it to the hooks
+//! (`pre`, `exec`, `post`), and reads the answer by status. The SDK's
+//! pipeline (`src/hooks.rs`) must send a request as often as its retry
+//! policy says, without copying it up front, so each method is taken apart
+//! here, statement by statement, into two functions beside it:
+//!
+//! - `<operation>_request(&self, ...)`: the statements that build the
+//!   request, with the same parameters; it returns the request instead of
+//!   sending it. progenitor's `api-version` header, which the API does not
+//!   document, is left out.
+//! - `<operation>_answer(response)`: the `match` on the answer's status, as
+//!   progenitor wrote it.
+//!
+//! The two are progenitor's own code, moved, so the SDK sends exactly what
+//! progenitor would, for every construct progenitor supports (path, query
+//! and header parameters, any body, any answer). A method whose shape is
+//! not the expected one, or that takes a value it would consume (a generic
+//! body), is not split: the SDK then calls progenitor's method itself, and
+//! the hooks' `exec` makes the retries.
+
+#[cfg(test)]
+use quote::quote;
+use quote::{format_ident, ToTokens};
+
+/// One of progenitor's operation methods, as the SDK's methods call it.
+pub(crate) struct Method {
+    pub(crate) name: syn::Ident,
+    /// Its generic parameters (`<'a>`, and any type parameters).
+    pub(crate) generics: syn::Generics,
+    /// Its parameters after `&self`, in order.
+    pub(crate) inputs: Vec<(syn::Ident, syn::Type)>,
+    /// `T` of `ResponseValue<T>`.
+    pub(crate) ok: syn::Type,
+    /// Whether `<name>_request` and `<name>_answer` were written.
+    pub(crate) split: bool,
+}
+
+/// Finds the operation methods of `impl Client` in `file`, and adds the
+/// split functions of those that can be split in an `impl Client` of their
+/// own.
+pub(crate) fn split(file: &mut syn::File) -> Result<Vec<Method>, String> {
+    let mut methods = Vec::new();
+    let mut added: Vec<syn::ImplItem> = Vec::new();
+    for item in &file.items {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        if block.trait_.is_some() || !is_client(&block.self_ty) {
+            continue;
+        }
+        for item in &block.items {
+            let syn::ImplItem::Fn(function) = item else {
+                continue;
+            };
+            if function.sig.asyncness.is_none() || !calls_hooks(function) {
+                continue;
+            }
+            let (method, parts) = take_apart(function)?;
+            if let Some(parts) = parts {
+                added.extend(parts);
+            }
+            methods.push(method);
+        }
+    }
+    if !added.is_empty() {
+        file.items.push(syn::parse_quote! {
+            impl Client { #(#added)* }
+        });
+    }
+    Ok(methods)
+}
+
+fn is_client(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.path.is_ident("Client"))
+}
+
+/// Whether a method is an operation: it makes the `OperationInfo` it hands
+/// the hooks.
+fn calls_hooks(function: &syn::ImplItemFn) -> bool {
+    function.block.stmts.iter().any(|s| binds(s, "info"))
+}
+
+/// Whether `stmt` is `let <name> = ...` (or `let mut <name>`).
+fn binds(stmt: &syn::Stmt, name: &str) -> bool {
+    matches!(stmt, syn::Stmt::Local(local)
+        if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == name))
+}
+
+/// The method as the SDK sees it, and its two halves if it splits.
+fn take_apart(function: &syn::ImplItemFn) -> Result<(Method, Option<[syn::ImplItem; 2]>), String> {
+    let sig = &function.sig;
+    let name = sig.ident.clone();
+    let at = format!("progenitor's method {name}");
+    let mut inputs = Vec::new();
+    for input in sig.inputs.iter().skip(1) {
+        let syn::FnArg::Typed(typed) = input else {
+            return Err(format!("{at}: an unexpected receiver"));
+        };
+        let syn::Pat::Ident(ident) = &*typed.pat else {
+            return Err(format!("{at}: a parameter that is not a plain name"));
+        };
+        inputs.push((ident.ident.clone(), (*typed.ty).clone()));
+    }
+    let (ok, error) = result_types(&sig.output)
+        .ok_or_else(|| format!("{at}: it does not return Result<ResponseValue<T>, Error<E>>"))?;
+    let mut method = Method {
+        name: name.clone(),
+        generics: sig.generics.clone(),
+        inputs,
+        ok: ok.clone(),
+        split: false,
+    };
+
+    let stmts = &function.block.stmts;
+    let info = stmts.iter().position(|s| binds(s, "info"));
+    let answer = match stmts.last() {
+        Some(syn::Stmt::Expr(syn::Expr::Match(answer), None)) => Some(answer),
+        _ => None,
+    };
+    let consumes = sig.generics.type_params().next().is_some();
+    let (Some(info), Some(answer), false) = (info, answer, consumes) else {
+        return Ok((method, None));
+    };
+    let building = &stmts[..info];
+    if !building.iter().any(|s| binds(s, "request")) {
+        return Ok((method, None));
+    }
+    let building = building
+        .iter()
+        .filter(|s| !s.to_token_stream().to_string().contains("\"api-version\""));
+    let generics = &sig.generics;
+    let params = sig.inputs.iter().skip(1);
+    let request = format_ident!("{name}_request");
+    let read = format_ident!("{name}_answer");
+    let doc_request =
+        format!(" The request `{name}` sends, built as progenitor builds it; no token, no hooks.");
+    let doc_answer = format!(" Reads an answer to `{name}` as progenitor reads it.");
+    let parts = [
+        syn::parse_quote! {
+            #[doc = #doc_request]
+            #[allow(unused_mut, clippy::all)]
+            pub(crate) fn #request #generics(&'a self, #(#params),*) -> Result<reqwest::Request, Error<#error>> {
+                #(#building)*
+                Ok(request)
+            }
+        },
+        syn::parse_quote! {
+            #[doc = #doc_answer]
+            pub(crate) async fn #read(response: reqwest::Response) -> Result<ResponseValue<#ok>, Error<#error>> {
+                #answer
+            }
+        },
+    ];
+    method.split = true;
+    Ok((method, Some(parts)))
+}
+
+/// `T` and `E` of `-> Result<ResponseValue<T>, Error<E>>`.
+fn result_types(output: &syn::ReturnType) -> Option<(syn::Type, syn::Type)> {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let [ok, error] = generic_arguments(ty, "Result")?;
+    let [ok] = generic_arguments(&ok, "ResponseValue")?;
+    let [error] = generic_arguments(&error, "Error")?;
+    Some((ok, error))
+}
+
+/// The type arguments of `Name<A, B, ...>`, when there are `N`.
+fn generic_arguments<const N: usize>(ty: &syn::Type, name: &str) -> Option<[syn::Type; N]> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != name {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+        return None;
+    };
+    let types: Vec<syn::Type> = arguments
+        .args
+        .iter()
+        .filter_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    types.try_into().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(ty: &impl ToTokens) -> String {
+        quote!(#ty).to_string()
+    }
+
+    /// progenitor 0.15's shape of an operation method.
+    const METHOD: &str = r#"
+        impl Client {
+            pub async fn get_x<'a>(&'a self, id: &'a str, limit: Option<u32>) -> Result<ResponseValue<types::X>, Error<types::Error>> {
+                let url = format!("{}/x/{}", self.baseurl, encode_path(&id.to_string()));
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map.append(::reqwest::header::HeaderName::from_static("api-version"), ::reqwest::header::HeaderValue::from_static(Self::api_version()));
+                #[allow(unused_mut)]
+                let mut request = self.client.get(url).query(&progenitor_client::QueryParam::new("limit", &limit)).headers(header_map).build()?;
+                let info = OperationInfo { operation_id: "get_x" };
+                self.pre(&mut request, &info).await?;
+                let result = self.exec(request, &info).await;
+                self.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200u16 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
+            }
+            pub fn baseurl(&self) -> &String { &self.baseurl }
+        }
+    "#;
+
+    #[test]
+    fn an_operation_splits_into_its_request_and_its_answer() {
+        let mut file: syn::File = syn::parse_str(METHOD).unwrap();
+        let methods = split(&mut file).unwrap();
+        assert_eq!(methods.len(), 1, "only the operation");
+        let method = &methods[0];
+        assert_eq!(method.name, "get_x");
+        assert!(method.split);
+        assert_eq!(text(&method.ok), "types :: X");
+        let inputs: Vec<String> = method
+            .inputs
+            .iter()
+            .map(|(n, t)| format!("{n}: {}", text(t)))
+            .collect();
+        assert_eq!(inputs, ["id: & 'a str", "limit: Option < u32 >"]);
+
+        let added = prettyplease::unparse(&syn::File {
+            items: file.items[1..].to_vec(),
+            ..file.clone()
+        });
+        assert!(
+            added.contains("pub(crate) fn get_x_request<'a>("),
+            "{added}"
+        );
+        assert!(
+            added.contains("-> Result<reqwest::Request, Error<types::Error>>"),
+            "{added}"
+        );
+        assert!(added.contains("Ok(request)"), "{added}");
+        assert!(!added.contains("api-version"), "{added}");
+        assert!(!added.contains("self.exec"), "{added}");
+        assert!(
+            added.contains("QueryParam::new(\"limit\", &limit)"),
+            "{added}"
+        );
+        assert!(added.contains(
+            "pub(crate) async fn get_x_answer(\n        response: reqwest::Response,\n    ) -> Result<ResponseValue<types::X>, Error<types::Error>>"
+        ), "{added}");
+        assert!(
+            added.contains("200u16 => ResponseValue::from_response(response).await"),
+            "{added}"
+        );
+    }
+
+    #[test]
+    fn a_method_that_consumes_its_body_or_has_another_shape_is_not_split() {
+        let generic = METHOD.replace(
+            "pub async fn get_x<'a>(&'a self, id: &'a str, limit: Option<u32>)",
+            "pub async fn get_x<'a, B: Into<reqwest::Body>>(&'a self, id: &'a str, limit: Option<u32>, body: B)",
+        );
+        let no_match = METHOD.replace(
+            "match response.status().as_u16() {\n                    200u16 => ResponseValue::from_response(response).await,\n                    _ => Err(Error::UnexpectedResponse(response)),\n                }",
+            "ResponseValue::from_response(response).await",
+        );
+        assert_ne!(no_match, METHOD);
+        for text in [generic, no_match] {
+            let mut file: syn::File = syn::parse_str(&text).unwrap();
+            let methods = split(&mut file).unwrap();
+            assert_eq!(methods.len(), 1);
+            assert!(!methods[0].split);
+            assert_eq!(file.items.len(), 1, "nothing added");
+        }
+    }
+
+    #[test]
+    fn an_unexpected_return_type_is_named() {
+        let text = METHOD.replace(
+            "Result<ResponseValue<types::X>, Error<types::Error>>",
+            "Result<types::X, ()>",
+        );
+        let mut file: syn::File = syn::parse_str(&text).unwrap();
+        let problem = split(&mut file).err().unwrap();
+        assert_eq!(
+            problem,
+            "progenitor's method get_x: it does not return Result<ResponseValue<T>, Error<E>>"
+        );
+    }
+}
