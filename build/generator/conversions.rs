@@ -3,6 +3,11 @@
 //! a value breaking it, and a 1..=65535 integer into a bounded type. Answers
 //! are read leniently instead (the SDK checks what it sends, field by field,
 //! in `src/validate.rs`), and a header or query parameter stays a `&str`.
+//!
+//! Strings of the formats whose Rust types live in crates the SDK does not
+//! depend on (`uuid`, `date-time`, `date`: the `uuid` and `chrono` crates)
+//! stay `String` too, so that a vendor adding such a field does not break
+//! the build, and a value in an unexpected form does not fail a response.
 
 use openapiv3::{ReferenceOr, Schema, SchemaKind, Type};
 use schemars_typify::schema::{
@@ -49,16 +54,25 @@ pub(crate) fn plain_conversions(spec: &openapiv3::OpenAPI) -> Vec<(SchemaObject,
                 if s.enumeration.is_empty()
                     && (s.pattern.is_some()
                         || s.min_length.is_some()
-                        || s.max_length.is_some()) =>
+                        || s.max_length.is_some()
+                        || plain_format(&s.format).is_some()) =>
             {
                 found.push((
                     SchemaObject {
                         instance_type: Some(SingleOrVec::Single(Box::new(InstanceType::String))),
-                        string: Some(Box::new(StringValidation {
-                            max_length: s.max_length.map(|n| n as u32),
-                            min_length: s.min_length.map(|n| n as u32),
-                            pattern: s.pattern.clone(),
-                        })),
+                        format: plain_format(&s.format),
+                        // As progenitor describes it: no validation object
+                        // when nothing is constrained.
+                        string: (s.pattern.is_some()
+                            || s.min_length.is_some()
+                            || s.max_length.is_some())
+                        .then(|| {
+                            Box::new(StringValidation {
+                                max_length: s.max_length.map(|n| n as u32),
+                                min_length: s.min_length.map(|n| n as u32),
+                                pattern: s.pattern.clone(),
+                            })
+                        }),
                         ..Default::default()
                     },
                     "::std::string::String",
@@ -104,4 +118,17 @@ pub(crate) fn plain_conversions(spec: &openapiv3::OpenAPI) -> Vec<(SchemaObject,
         }
     }
     found
+}
+
+/// The formats kept as plain strings (see the module docs).
+fn plain_format(
+    format: &openapiv3::VariantOrUnknownOrEmpty<openapiv3::StringFormat>,
+) -> Option<String> {
+    use openapiv3::{StringFormat, VariantOrUnknownOrEmpty as F};
+    match format {
+        F::Item(StringFormat::DateTime) => Some("date-time".to_owned()),
+        F::Item(StringFormat::Date) => Some("date".to_owned()),
+        F::Unknown(uuid) if uuid == "uuid" => Some(uuid.clone()),
+        _ => None,
+    }
 }

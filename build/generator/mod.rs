@@ -16,7 +16,9 @@
 //! - `operations`: a method per operation on `openscaler::Client`, its
 //!   request builder, the operations table and the dynamic call;
 //! - `spec`: reading the spec's operations and resolving `$ref`s;
-//! - `schemas`: the component schemas as JSON Schema, for `src/schema.rs`.
+//! - `schemas`: the component schemas as JSON Schema, for `src/schema.rs`;
+//! - `mock`: the operations progenitor's httpmock generator can write
+//!   helpers for (the `mock` feature).
 //!
 //! Nothing here is written per operation: a spec with other operations,
 //! fields or enum values generates the same way.
@@ -24,6 +26,7 @@
 mod constructors;
 mod conversions;
 mod enums;
+mod mock;
 mod operations;
 mod order;
 mod schemas;
@@ -132,7 +135,8 @@ pub fn generate(text: &str) -> Result<Generated, String> {
         settings.with_conversion(schema, rust_type, std::iter::empty());
     }
 
-    let (client, mock) = run_progenitor(&settings, &spec)?;
+    let (mockable, left_out) = mock::mockable(&spec)?;
+    let (client, mock) = run_progenitor(&settings, &spec, &mockable)?;
     let parse = |tokens, what: &str| {
         syn::parse2::<syn::File>(tokens).map_err(|e| format!("{what} does not parse: {e}"))
     };
@@ -144,7 +148,14 @@ pub fn generate(text: &str) -> Result<Generated, String> {
     let operations = operations::generate(&operations, &methods)?;
     Ok(Generated {
         client: rust_file(client),
-        mock: rust_file(parse(mock, "progenitor's httpmock helpers")?),
+        mock: format!(
+            "// No helpers for (see build/generator/mock.rs): {}\n{}",
+            match left_out.is_empty() {
+                true => "none".to_owned(),
+                false => left_out.join(", "),
+            },
+            rust_file(parse(mock, "progenitor's httpmock helpers")?)
+        ),
         enums: enums.invocations(),
         operations: rust_file(parse(operations, "the generated operations")?),
         schemas: schemas::json_schemas(text)?,
@@ -158,12 +169,13 @@ pub fn generate(text: &str) -> Result<Generated, String> {
 fn run_progenitor(
     settings: &GenerationSettings,
     spec: &openapiv3::OpenAPI,
+    mockable: &openapiv3::OpenAPI,
 ) -> Result<(proc_macro2::TokenStream, proc_macro2::TokenStream), String> {
     panic::set_hook(Box::new(|_| {}));
     let generated = panic::catch_unwind(|| {
         let mut generator = Generator::new(settings);
         let client = generator.generate_tokens(spec)?;
-        let mock = generator.httpmock(spec, "crate::generated")?;
+        let mock = generator.httpmock(mockable, "crate::generated")?;
         Ok::<_, progenitor::Error>((client, mock))
     });
     let _ = panic::take_hook();

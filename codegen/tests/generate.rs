@@ -315,7 +315,7 @@ fn the_split_functions_follow_the_spec() {
 /// parameters, an answer with no content, an operation without error
 /// responses, and shapes that are in no spec of tests/evolution (an array
 /// query value, a required header, a text answer, an upload that progenitor
-/// takes by value and so is called whole).
+/// takes by value and so is called whole, `uuid` and `date-time` strings).
 #[test]
 fn constructs_beyond_the_evolution_specs_generate() {
     let extra = r#"  /v1/things:
@@ -325,6 +325,8 @@ fn constructs_beyond_the_evolution_specs_generate() {
         - {name: ids, in: query, schema: {type: array, items: {type: string}}}
         - {name: X-Tenant, in: header, required: true, schema: {type: string}}
         - {name: active, in: query, schema: {type: boolean}}
+        - {name: X-Trace-Id, in: header, schema: {type: string, format: uuid}}
+        - {name: since, in: query, schema: {type: string, format: date-time}}
       responses:
         "200":
           description: as text
@@ -354,6 +356,9 @@ components:
         "pub fn find_things<'a>(&'a self, x_tenant: &'a str) -> FindThings<'a>",
         "pub fn ids(mut self, value: ::std::vec::Vec<::std::string::String>) -> Self",
         "pub fn active(mut self, value: bool) -> Self",
+        // uuid and chrono are not dependencies: such strings stay strings.
+        "pub fn x_trace_id(mut self, value: impl ::std::convert::Into<::std::string::String>,) -> Self",
+        "pub fn since(mut self, value: impl ::std::convert::Into<::std::string::String>,) -> Self",
         "pub async fn send(self) -> Result<ByteStream, crate::Error>",
         "\"find_things\" => Err(crate::dynamic::unsupported(\"find_things\"))",
         "pub async fn send(self) -> Result<(), crate::Error>",
