@@ -649,7 +649,119 @@ async fn read_whole(mut response: Response) -> reqwest::Result<Response> {
 
 #[cfg(test)]
 mod tests {
+    use std::{
+        io::{Read, Write},
+        net::TcpListener,
+        sync::atomic::{AtomicUsize, Ordering},
+    };
+
     use super::*;
+
+    fn hooks() -> Hooks {
+        Hooks {
+            authorization: HeaderValue::from_static("Bearer test-token"),
+            retry: RetryPolicy::default()
+                .initial_backoff(Duration::from_millis(1))
+                .max_backoff(Duration::from_millis(2)),
+            budget: None,
+            attempt_timeout: None,
+            token_allowed: true,
+        }
+    }
+
+    /// A refused connection, and a 503, as reqwest reports them.
+    fn refused() -> reqwest::Error {
+        let addr = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(reqwest::get(format!("http://{addr}/")))
+            .unwrap_err()
+    }
+
+    /// A request that is not idempotent is sent again only when its
+    /// connection was never made; an idempotent one after any retryable
+    /// outcome.
+    #[test]
+    fn only_a_connection_never_made_is_retried_for_a_request_that_is_not_idempotent() {
+        let hooks = hooks();
+        let refused = refused();
+        assert!(refused.is_connect());
+
+        // Attempts whose first attempt has started (its deadline is set).
+        let started = |idempotent| {
+            let mut attempts = Attempts::new(&hooks, idempotent);
+            attempts.deadline = Some(Instant::now() + Duration::from_secs(60));
+            attempts
+        };
+        let mut post = started(false);
+        assert!(post.retry(Ok(StatusCode::SERVICE_UNAVAILABLE)).is_none());
+        assert_eq!(post.record.not_retried, Some(NotRetried::NotIdempotent));
+        let mut post = started(false);
+        assert!(post.retry(Err(&refused)).is_some());
+        assert_eq!(post.record.not_retried, None);
+
+        let mut put = started(true);
+        assert!(put.retry(Ok(StatusCode::SERVICE_UNAVAILABLE)).is_some());
+        assert_eq!(put.record.not_retried, None);
+    }
+
+    /// A server on 127.0.0.1 answering every request 503, counting them.
+    fn busy_server() -> (String, Arc<AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/x", listener.local_addr().unwrap());
+        let count = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&count);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                seen.fetch_add(1, Ordering::SeqCst);
+                let _ = stream.write_all(
+                    b"HTTP/1.1 503 Busy\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                );
+            }
+        });
+        (url, count)
+    }
+
+    /// Calls made through the generated client directly: an operation the
+    /// table does not list is judged by its method, and by an
+    /// `Idempotency-Key` header it carries.
+    #[test]
+    fn exec_judges_a_request_by_the_table_its_method_and_its_key() {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let client =
+            generated::Client::new_with_client("http://127.0.0.1", reqwest::Client::new(), hooks());
+        let sent = |method: reqwest::Method, key: Option<&str>, id: &'static str| {
+            let (url, count) = busy_server();
+            let mut request = reqwest::Request::new(method, Url::parse(&url).unwrap());
+            if let Some(key) = key {
+                request
+                    .headers_mut()
+                    .insert(&IDEMPOTENCY_KEY, HeaderValue::from_str(key).unwrap());
+            }
+            let info = OperationInfo { operation_id: id };
+            let status = runtime
+                .block_on(client.exec(request, &info))
+                .unwrap()
+                .status();
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+            count.load(Ordering::SeqCst)
+        };
+        assert_eq!(sent(reqwest::Method::POST, None, "not_in_the_table"), 1);
+        assert_eq!(
+            sent(reqwest::Method::POST, Some("k-1"), "not_in_the_table"),
+            3
+        );
+        assert_eq!(sent(reqwest::Method::GET, None, "not_in_the_table"), 3);
+        // The table's word counts: update_backend is a PUT, so idempotent,
+        // whatever the request says.
+        assert_eq!(sent(reqwest::Method::POST, None, "update_backend"), 3);
+    }
 
     #[test]
     fn the_token_goes_over_https_or_to_loopback_only() {

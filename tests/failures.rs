@@ -359,3 +359,83 @@ async fn debug_shows_attempts_only_when_something_was_sent() {
     assert!(!shown.contains("attempts"), "{shown}");
     assert!(shown.contains("problems"), "{shown}");
 }
+
+/// What an error says about its attempts, for each order of failures: the
+/// status, request id and `Retry-After` describe the last attempt only
+/// (`None` when it got no answer), and the message names the last
+/// attempt's failure first, then the latest earlier answer as such.
+#[tokio::test]
+async fn errors_say_which_attempt_they_describe() {
+    let busy = |id: &str| {
+        Reply::http(
+            503,
+            &[("x-request-id", id), ("content-type", "application/json")],
+            br#"{"message":"busy"}"#,
+        )
+    };
+    let reset = || Reply::Close;
+    struct Order {
+        replies: Vec<Reply>,
+        status: Option<u16>,
+        request_id: Option<&'static str>,
+        kind: openscaler::ErrorKind,
+        /// How the message ends, after "after 3 attempts".
+        tail: &'static str,
+    }
+    let orders = [
+        Order {
+            replies: vec![busy("a"), busy("b"), reset()],
+            status: None,
+            request_id: None,
+            kind: openscaler::ErrorKind::Transport,
+            tail:
+                "after 3 attempts; attempt 2 was answered 503 Service Unavailable [x-request-id b]",
+        },
+        Order {
+            replies: vec![busy("a"), reset(), reset()],
+            status: None,
+            request_id: None,
+            kind: openscaler::ErrorKind::Transport,
+            tail:
+                "after 3 attempts; attempt 1 was answered 503 Service Unavailable [x-request-id a]",
+        },
+        Order {
+            replies: vec![reset(), reset(), busy("c")],
+            status: Some(503),
+            request_id: Some("c"),
+            kind: openscaler::ErrorKind::Status,
+            tail: "[x-request-id c] after 3 attempts",
+        },
+        Order {
+            replies: vec![busy("a"), reset(), busy("c")],
+            status: Some(503),
+            request_id: Some("c"),
+            kind: openscaler::ErrorKind::Status,
+            tail: "[x-request-id c] after 3 attempts",
+        },
+        Order {
+            replies: vec![reset(), reset(), reset()],
+            status: None,
+            request_id: None,
+            kind: openscaler::ErrorKind::Transport,
+            tail: "after 3 attempts",
+        },
+    ];
+    for order in orders {
+        let server = RawServer::start(order.replies);
+        let error = support::client(&server.base_url())
+            .update_backend("42", "my-backend", page_backend())
+            .await
+            .unwrap_err();
+        let text = error.to_string();
+        assert_eq!(error.attempts(), 3, "{text}");
+        assert_eq!(error.kind(), order.kind, "{text}");
+        assert_eq!(error.status().map(|s| s.as_u16()), order.status, "{text}");
+        assert_eq!(error.request_id(), order.request_id, "{text}");
+        assert!(text.ends_with(order.tail), "{text}");
+        if order.kind == openscaler::ErrorKind::Transport {
+            assert!(text.starts_with("request to OpenScaler failed ("), "{text}");
+            assert_eq!(error.retry_after(), None, "{text}");
+        }
+    }
+}
