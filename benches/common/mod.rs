@@ -3,6 +3,8 @@
 
 use openscaler::Backend;
 
+pub mod timing;
+
 pub const TOKEN: &str = "bench-token";
 
 pub fn page_backend() -> Backend {
