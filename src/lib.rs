@@ -20,6 +20,8 @@
 //! - `enums`: the spec's string enums, open to values added later (the
 //!   variants are written by `build.rs` from the spec);
 //! - `preview`: dry runs, the request a call would send ([`PreparedRequest`]);
+//! - `raw`: [`Client::request`], any path under the base URL with the
+//!   client's token and retries;
 //! - `validate`: the checks made before sending ([`ValidationError`]);
 //! - `retry`: [`RetryPolicy`] and [`RetryBudget`], what is retried and why;
 //! - `error`: [`Error`];
@@ -42,6 +44,7 @@ pub mod mock;
 pub mod operations;
 mod port;
 mod preview;
+mod raw;
 pub mod retry;
 #[cfg(feature = "schema")]
 pub mod schema;
@@ -61,6 +64,7 @@ pub use error::{Error, ErrorKind};
 pub use generated::types::{Backend, BackendOptions, HealthCheck, StickySession};
 pub use port::Port;
 pub use preview::{PreparedRequest, REDACTED_AUTHORIZATION};
+pub use raw::{RawRequest, RawResponse};
 pub use retry::{RetryBudget, RetryPolicy};
 pub use servers::Servers;
 pub use validate::{Problem, ValidationError};
