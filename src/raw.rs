@@ -128,6 +128,8 @@ impl RawRequest<'_> {
     /// or token problem (nothing sent);
     /// [`ErrorKind::Transport`](crate::ErrorKind::Transport) when no
     /// answer arrived.
+    // progenitor's error type is large; it only passes through here.
+    #[allow(clippy::result_large_err)]
     pub async fn send(self) -> Result<RawResponse, Error> {
         if let Some(problem) = self.problem {
             return Err(Error::config(problem));

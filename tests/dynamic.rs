@@ -58,7 +58,16 @@ async fn refusals_name_the_value_and_send_nothing() {
     let body = golden().body;
     let mut bad_body = body.clone();
     bad_body["port"] = json!(0);
-    let cases: Vec<(&str, Map<String, Value>, Option<Value>, &str, &str, &str)> = vec![
+    // (operation, params, body, then the refused field, value and message)
+    type Case = (
+        &'static str,
+        Map<String, Value>,
+        Option<Value>,
+        &'static str,
+        &'static str,
+        &'static str,
+    );
+    let cases: Vec<Case> = vec![
         (
             "delete_everything",
             page_params(),
