@@ -4,10 +4,10 @@
 //! variant that keeps, verbatim, a value this version of the crate does not
 //! know. A response carrying a value the API added later therefore still
 //! parses, and sending that `Backend` back sends the value unchanged. typify
-//! generates closed enums only, so `build.rs` swaps these in.
+//! generates closed enums only, so the generator (`build/`) swaps these in.
 //!
 //! The macro is hand-written; the list of enums and their values is not:
-//! `build.rs` writes it from the spec, so the spec stays the single source of
+//! the generator (`build/`) writes it from the spec, so the spec stays the single source of
 //! truth and a value removed from it removes its variant (a breaking change
 //! `cargo semver-checks` reports).
 
@@ -96,7 +96,7 @@ macro_rules! open_enum {
     };
 }
 
-// One `open_enum!` per string enum in `openapi.yaml`, written by `build.rs`
+// One `open_enum!` per string enum in `openapi.yaml`, written by the generator (`build/`)
 // from the spec's values (`x-enum-varnames` and `x-enum-descriptions` name
 // and document the variants).
 include!(concat!(env!("OUT_DIR"), "/enums.rs"));

@@ -1,7 +1,7 @@
-//! The client and types that `build.rs` generates from `openapi.yaml`.
+//! The client and types that the generator (`build/`) makes from `openapi.yaml`.
 //!
 //! Generated; do not modify. To change what is here, edit `openapi.yaml` or
-//! the generator settings in `build.rs` and rebuild.
+//! the generator's settings (`build/generator/`) and rebuild.
 
 #![allow(missing_docs, clippy::all, clippy::pedantic, rustdoc::all)]
 

@@ -18,7 +18,7 @@
 //! - `servers`: [`Servers`], the `oneOf` of server sets;
 //! - `port`: [`Port`], integer or string;
 //! - `enums`: the spec's string enums, open to values added later (the
-//!   variants are written by `build.rs` from the spec);
+//!   variants are written by the generator (`build/`) from the spec);
 //! - `preview`: dry runs, the request a call would send ([`PreparedRequest`]);
 //! - `raw`: [`Client::request`], any path under the base URL with the
 //!   client's token and retries;
@@ -57,7 +57,7 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
     ENV_BASE_URL, ENV_TIMEOUT_SECS, ENV_TOKEN, USER_AGENT,
 };
-// Every string enum of openapi.yaml (written by build.rs): Mode,
+// Every string enum of openapi.yaml (written by the generator): Mode,
 // BalancingMethod, ProxyProtocol, StickySessionType, HealthCheckType.
 pub use enums::*;
 pub use error::{Error, ErrorKind};

@@ -6,7 +6,7 @@
 //! `Backend` inside your own `#[derive(JsonSchema)]` types brings its
 //! definitions along. `cargo run --example schema` prints it.
 //!
-//! The schema is `openapi.yaml`'s own, converted by `build.rs` (OpenAPI 3.0
+//! The schema is `openapi.yaml`'s own, converted by the generator (`build/`) (OpenAPI 3.0
 //! schema objects are JSON Schema with a few extra keywords), not derived
 //! from the Rust types: the generated types keep constrained fields plain
 //! (`String`, `u16`) to read responses leniently, so only the spec still
@@ -28,7 +28,7 @@ use serde_json::{Map, Value};
 
 use crate::Backend;
 
-/// `components.schemas` of `openapi.yaml`, converted by `build.rs`.
+/// `components.schemas` of `openapi.yaml`, converted by the generator (`build/`).
 const SCHEMAS: &str = include_str!(concat!(env!("OUT_DIR"), "/schemas.json"));
 
 /// Points every `#/components/schemas/X` reference at `prefix` + `X`.
@@ -58,7 +58,7 @@ impl JsonSchema for Backend {
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         let mut schemas: Map<String, Value> =
-            serde_json::from_str(SCHEMAS).expect("build.rs writes a JSON object");
+            serde_json::from_str(SCHEMAS).expect("the generator writes a JSON object");
         let path = generator.settings().definitions_path.clone();
         let prefix = format!("#{}/", path.trim_start_matches('#').trim_end_matches('/'));
         schemas.values_mut().for_each(|s| relocate(s, &prefix));

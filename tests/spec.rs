@@ -96,7 +96,7 @@ fn the_backend_schema_has_every_field_and_the_pages_example() {
 
 /// The enums: every string enum in the spec is an open enum of the crate
 /// (typify's would be closed) with the same values in the same order.
-/// `build.rs` writes them from the spec; this checks that it did.
+/// The generator writes them from the spec; this checks that it did.
 #[test]
 fn the_enums_match_the_hand_written_types() {
     let spec = spec();
