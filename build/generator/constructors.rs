@@ -91,7 +91,11 @@ mod tests {
     use super::*;
 
     fn constructors(types: &str) -> String {
-        let mut file: syn::File = syn::parse_str(&format!("pub mod types {{ {types} }}")).unwrap();
+        // Only the `types` module's structs get constructors.
+        let mut file: syn::File = syn::parse_str(&format!(
+            "pub mod other {{ pub struct Elsewhere {{ pub a: String }} }} pub mod types {{ {types} }}"
+        ))
+        .unwrap();
         add(&mut file.items);
         prettyplease::unparse(&file)
     }
@@ -140,5 +144,6 @@ mod tests {
             "{text}"
         );
         assert_eq!(text.matches("pub fn new").count(), 1, "{text}");
+        assert!(!text.contains("impl Elsewhere"), "{text}");
     }
 }

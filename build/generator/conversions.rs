@@ -132,3 +132,51 @@ fn plain_format(
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The conversions found, as (instance type, format, validation) text.
+    fn found(text: &str) -> Vec<String> {
+        let spec: openapiv3::OpenAPI = serde_yaml::from_str(&format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\n{text}"
+        ))
+        .unwrap();
+        let mut found: Vec<String> = plain_conversions(&spec)
+            .into_iter()
+            .map(|(schema, rust)| format!("{} -> {rust}", serde_json::to_string(&schema).unwrap()))
+            .collect();
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn constrained_strings_and_ports_are_kept_plain_wherever_they_are() {
+        let found = found(
+            "paths:\n  /x/{a}:\n    parameters:\n      - {name: a, in: path, required: true, schema: {type: string, maxLength: 3}}\n    \
+             get:\n      parameters: [{name: b, in: query, schema: {type: string, format: uuid}}]\n      \
+             responses: {'200': {description: ok}}\n\
+             components:\n  parameters:\n    C: {name: c, in: header, schema: {type: string, format: date}}\n  schemas:\n    \
+             O:\n      type: object\n      properties:\n        \
+             p: {type: string, pattern: '^x'}\n        \
+             l: {type: array, items: {type: string, minLength: 1}}\n        \
+             u: {oneOf: [{type: integer, minimum: 1, maximum: 65535}, {type: string, format: date-time}]}\n        \
+             plain: {type: string}\n        e: {type: string, enum: [a], minLength: 1}\n        \
+             big: {type: integer, minimum: 1, maximum: 70000}\n        neg: {type: integer, minimum: -1, maximum: 10}\n        \
+             open: {type: integer, maximum: 10}\n        pwd: {type: string, format: password}\n",
+        );
+        assert_eq!(
+            found,
+            [
+                r#"{"type":"integer","maximum":65535.0,"minimum":1.0} -> u16"#,
+                r#"{"type":"string","format":"date"} -> ::std::string::String"#,
+                r#"{"type":"string","format":"date-time"} -> ::std::string::String"#,
+                r#"{"type":"string","format":"uuid"} -> ::std::string::String"#,
+                r#"{"type":"string","maxLength":3} -> ::std::string::String"#,
+                r#"{"type":"string","minLength":1} -> ::std::string::String"#,
+                r#"{"type":"string","pattern":"^x"} -> ::std::string::String"#,
+            ]
+        );
+    }
+}
