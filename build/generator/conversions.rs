@@ -164,7 +164,8 @@ mod tests {
              u: {oneOf: [{type: integer, minimum: 1, maximum: 65535}, {type: string, format: date-time}]}\n        \
              plain: {type: string}\n        e: {type: string, enum: [a], minLength: 1}\n        \
              big: {type: integer, minimum: 1, maximum: 70000}\n        neg: {type: integer, minimum: -1, maximum: 10}\n        \
-             open: {type: integer, maximum: 10}\n        pwd: {type: string, format: password}\n",
+             open: {type: integer, maximum: 10}\n        pwd: {type: string, format: password}\n        \
+             ip: {type: string, format: ipv4}\n",
         );
         assert_eq!(
             found,

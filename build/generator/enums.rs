@@ -215,6 +215,7 @@ mod tests {
             "    E: {type: string, enum: [unknown]}\n",
             "    E: {type: string, enum: [a-b, a_b]}\n",
             "    E: {type: string, enum: [a], x-enum-varnames: [lower]}\n",
+            "    E: {type: string, enum: [a], x-enum-varnames: [Round-Robin]}\n",
         ] {
             let problem = enums(schemas).err().expect(schemas);
             assert!(
@@ -230,6 +231,13 @@ mod tests {
             problem,
             "components.schemas.E.x-enum-varnames must be a list of strings"
         );
+    }
+
+    #[test]
+    fn names_given_may_hold_underscores() {
+        let found =
+            enums("    E: {type: string, enum: [a], x-enum-varnames: [Round_Robin]}\n").unwrap();
+        assert!(found.invocations().contains("Round_Robin = \"a\","));
     }
 
     #[test]

@@ -56,8 +56,9 @@ pub(crate) fn mockable(
         let Some(item) = item.as_object_mut() else {
             continue;
         };
-        item.retain(|method, operation| {
-            if method == "parameters" || !operation.is_object() {
+        item.retain(|_, operation| {
+            // `parameters`, `summary`, `description`: not an operation.
+            if !operation.is_object() {
                 return true;
             }
             let own = operation
