@@ -208,7 +208,7 @@ fn classify(method: &Method) -> Vec<(&syn::Ident, Input<'_>)> {
         .iter()
         .map(|(ident, ty)| {
             let input = match (ident == "body", referent(ty), optional(ty)) {
-                (true, Some(t), _) if method.split => Input::Body(t),
+                (true, Some(t), _) => Input::Body(t),
                 (_, _, Some(inner)) => Input::Optional(inner),
                 _ => Input::Required(ty),
             };
@@ -630,8 +630,15 @@ mod tests {
     /// Whether `text` holds `part`, whitespace aside (the generated code
     /// is formatted by prettyplease, whose line breaks do not matter).
     fn has(text: &str, part: &str) -> bool {
-        let flat = |s: &str| s.split_whitespace().collect::<String>();
-        flat(text).contains(&flat(part))
+        // Whitespace and trailing commas are prettyplease's layout.
+        let flat = |s: &str| {
+            s.split_whitespace()
+                .collect::<String>()
+                .replace(",)", ")")
+                .replace(",]", "]")
+                .replace(",}", "}")
+        };
+        flat(text).contains(flat(part).trim_end_matches(','))
     }
 
     fn method(signature: &str, split: bool) -> Method {
@@ -678,8 +685,13 @@ mod tests {
     const CREATE: &str = "  /lbs/{lb_id}/backends:\n    post:\n      operationId: create_backend\n      \
         summary: Create a Backend\n      parameters:\n        \
         - {name: lb_id, in: path, required: true, schema: {type: string}}\n        \
+        - {name: n, in: path, required: true, schema: {type: integer}}\n        \
+        - {name: ids, in: query, required: true, schema: {type: array, items: {type: string}}}\n        \
+        - {name: cursor, in: query, schema: {type: string}}\n        \
         - {name: Idempotency-Key, in: header, description: A unique key., schema: {type: string}}\n        \
-        - {name: limit, in: query, schema: {type: integer}}\n      \
+        - {name: limit, in: query, schema: {type: integer}}\n        \
+        - {name: size, in: query, schema: {type: integer}}\n        \
+        - {name: tags, in: query, schema: {type: array, items: {type: string}}}\n      \
         requestBody: {required: true, content: {application/json: {schema: {type: object}}}}\n      \
         responses: {'201': {description: made}}\n";
 
@@ -687,8 +699,9 @@ mod tests {
         (
             operation(CREATE),
             method(
-                "pub async fn create_backend<'a>(&'a self, lb_id: &'a str, idempotency_key: Option<&'a str>, \
-                 limit: Option<u64>, body: &'a types::Backend) -> X",
+                "pub async fn create_backend<'a>(&'a self, lb_id: &'a str, n: i64, ids: &'a Vec<String>, \
+                 cursor: Option<&'a str>, idempotency_key: Option<&'a str>, limit: Option<u64>, \
+                 size: Option<&'a u16>, tags: Option<&'a Vec<String>>, body: &'a types::Backend) -> X",
                 true,
             ),
         )
@@ -698,23 +711,29 @@ mod tests {
     fn required_values_are_arguments_and_optional_ones_setters() {
         let (operation, method) = create();
         let text = generated(&operation, &method);
-        assert!(has(&text, "pub fn create_backend<'a>(\n        &'a self,\n        lb_id: &'a str,\n        body: impl ::std::convert::Into<crate::operations::Body<'a, types::Backend>>,\n    ) -> CreateBackend<'a>"), "{text}");
-        assert!(
-            has(&text, "pub fn limit(mut self, value: u64) -> Self"),
-            "{text}"
-        );
-        assert!(
-            has(
-                &text,
-                "pub fn idempotency_key(mut self, value: &'a str) -> Self"
-            ),
-            "{text}"
-        );
+        assert!(has(&text, "pub fn create_backend<'a>(&'a self, lb_id: &'a str, n: i64, ids: &'a Vec<String>, \
+            body: impl ::std::convert::Into<crate::operations::Body<'a, types::Backend>>,) -> CreateBackend<'a>"), "{text}");
+        // A borrowed optional value is held owned: the setter takes it whole.
+        for setter in [
+            "pub fn cursor(mut self, value: &'a str) -> Self",
+            "pub fn idempotency_key(mut self, value: &'a str) -> Self",
+            "pub fn limit(mut self, value: u64) -> Self",
+            "pub fn size(mut self, value: u16) -> Self",
+            "pub fn tags(mut self, value: Vec<String>) -> Self",
+        ] {
+            assert!(has(&text, setter), "{setter}\n{text}");
+        }
         assert!(
             has(&text, "/// Sets `Idempotency-Key` (in the header)."),
             "{text}"
         );
         assert!(has(&text, "/// A unique key."), "{text}");
+        assert_eq!(
+            text.matches("Without it, the SDK sends a fresh random key")
+                .count(),
+            1,
+            "{text}"
+        );
         assert!(has(&text, "Create a Backend"), "{text}");
         assert!(has(&text, "Sends `POST /lbs/{lb_id}/backends`"), "{text}");
     }
@@ -723,10 +742,12 @@ mod tests {
     fn send_checks_fills_the_key_and_goes_through_the_pipeline() {
         let (operation, method) = create();
         let text = generated(&operation, &method);
+        // Only the string path value is checked as a segment.
         assert!(
             has(&text, "checker.path_segment(\"lb_id\", self.lb_id);"),
             "{text}"
         );
+        assert_eq!(text.matches("path_segment").count(), 1, "{text}");
         assert!(
             has(
                 &text,
@@ -741,9 +762,11 @@ mod tests {
             ),
             "{text}"
         );
-        let request = "generated.create_backend_request(self.lb_id, \
-            ::std::option::Option::Some(key.as_ref()), ::std::clone::Clone::clone(&self.limit), \
-            self.body.get(),)";
+        // Each attempt gets borrowed values as they are, owned ones copied or
+        // borrowed, the key from the call.
+        let request = "generated.create_backend_request(self.lb_id, ::std::clone::Clone::clone(&self.n), \
+            self.ids, self.cursor, ::std::option::Option::Some(key.as_ref()), \
+            ::std::clone::Clone::clone(&self.limit), self.size.as_ref(), self.tags.as_ref(), self.body.get(),)";
         assert!(has(&text, request), "{text}");
         assert!(
             has(&text, "crate::generated::Client::create_backend_answer"),
@@ -753,7 +776,7 @@ mod tests {
         assert!(
             has(
                 &text,
-                "::tracing::info_span!(\n            \"create_backend\""
+                "::tracing::info_span!(\"create_backend\", operation = \"create_backend\""
             ),
             "{text}"
         );
@@ -794,42 +817,22 @@ mod tests {
     fn the_dynamic_call_reads_each_value_by_its_wire_name() {
         let (operation, method) = create();
         let text = generated(&operation, &method);
-        assert!(
-            has(
-                &text,
-                "crate::dynamic::only(params, &[\"lb_id\", \"Idempotency-Key\", \"limit\"])?;"
-            ),
-            "{text}"
-        );
-        assert!(
-            has(
-                &text,
-                "let arg_lb_id: &str = crate::dynamic::string(params, \"lb_id\")?;"
-            ),
-            "{text}"
-        );
-        assert!(has(&text, "let arg_idempotency_key = crate::dynamic::optional_string(\n                params,\n                \"Idempotency-Key\",\n            )?;"), "{text}");
-        assert!(
-            has(
-                &text,
-                "let arg_limit: Option<u64> = crate::dynamic::optional(params, \"limit\")?;"
-            ),
-            "{text}"
-        );
-        assert!(
-            has(
-                &text,
-                "let arg_body: types::Backend = crate::dynamic::body(body)?;"
-            ),
-            "{text}"
-        );
-        assert!(
-            has(
-                &text,
-                "let mut request = self.create_backend(arg_lb_id, &arg_body);"
-            ),
-            "{text}"
-        );
+        for read in [
+            "crate::dynamic::only(params, &[\"lb_id\", \"n\", \"ids\", \"cursor\", \"Idempotency-Key\", \"limit\", \"size\", \"tags\",],)?;",
+            "let arg_lb_id: &str = crate::dynamic::string(params, \"lb_id\")?;",
+            "let arg_n: i64 = crate::dynamic::required(params, \"n\")?;",
+            "let arg_ids: Vec<String> = crate::dynamic::required(params, \"ids\")?;",
+            "let arg_cursor = crate::dynamic::optional_string(params, \"cursor\")?;",
+            "let arg_idempotency_key = crate::dynamic::optional_string(params, \"Idempotency-Key\")?;",
+            "let arg_limit: Option<u64> = crate::dynamic::optional(params, \"limit\")?;",
+            "let arg_tags: Option<Vec<String>> = crate::dynamic::optional(params, \"tags\")?;",
+            "let arg_body: types::Backend = crate::dynamic::body(body)?;",
+            "let mut request = self.create_backend(arg_lb_id, arg_n, &arg_ids, &arg_body);",
+            "if let Some(value) = arg_tags { request = request.tags(value); }",
+            "false => { crate::dynamic::output::<types::Backend>(request.send().await?) }",
+        ] {
+            assert!(has(&text, read), "{read}\n{text}");
+        }
     }
 
     #[test]

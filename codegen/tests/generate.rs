@@ -19,8 +19,15 @@ fn problem(spec: &str) -> String {
 
 /// Whether `text` holds `part`, whitespace aside.
 fn has(text: &str, part: &str) -> bool {
-    let flat = |s: &str| s.split_whitespace().collect::<String>();
-    flat(text).contains(&flat(part))
+    // Whitespace and trailing commas are prettyplease's layout.
+    let flat = |s: &str| {
+        s.split_whitespace()
+            .collect::<String>()
+            .replace(",)", ")")
+            .replace(",]", "]")
+            .replace(",}", "}")
+    };
+    flat(text).contains(flat(part).trim_end_matches(','))
 }
 
 #[test]
