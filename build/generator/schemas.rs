@@ -37,11 +37,16 @@ mod tests {
     #[test]
     fn openapi_keywords_become_json_schema() {
         let text = "components:\n  schemas:\n    A:\n      discriminator: {propertyName: type}\n      \
-                    x-enum-varnames: [X]\n      example: 1\n      properties:\n        b: {example: two}\n";
+                    x-enum-varnames: [X]\n      example: 1\n      properties:\n        b: {example: two}\n      \
+                    oneOf: [{example: 3, x-enum-descriptions: [d]}]\n";
         let schemas: Value = serde_json::from_str(&json_schemas(text).unwrap()).unwrap();
         assert_eq!(
             schemas,
-            serde_json::json!({"A": {"examples": [1], "properties": {"b": {"examples": ["two"]}}}})
+            serde_json::json!({"A": {
+                "examples": [1],
+                "properties": {"b": {"examples": ["two"]}},
+                "oneOf": [{"examples": [3]}],
+            }})
         );
         assert_eq!(
             json_schemas("paths: {}\n").unwrap_err(),

@@ -272,11 +272,13 @@ mod tests {
     fn parameters_are_resolved_and_the_operation_s_win() {
         let op = one(
             "  /x/{id}:\n    parameters:\n      - $ref: '#/components/parameters/Id'\n      \
-             - {name: mode, in: query, schema: {$ref: '#/components/schemas/Mode'}}\n    \
+             - {name: mode, in: query, schema: {$ref: '#/components/schemas/Mode'}}\n      \
+             - {name: page, in: query, schema: {type: integer}}\n    \
              get:\n      operationId: get_x\n      parameters:\n        \
              - {name: mode, in: query, required: true, description: here, schema: {type: string}}\n        \
              - {name: X-Trace, in: header, schema: {type: string}}\n      \
-             responses: {'200': {description: ok}, '404': {description: no}}\n",
+             responses: {'200': {description: ok}, '2XX': {description: ok, content: {text/plain: {}}}, \
+             '404': {description: no}, '5XX': {description: no}}\n",
         );
         assert_eq!(op.id, "get_x");
         assert_eq!(op.method, "GET");
@@ -287,7 +289,13 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            [("mode", "query"), ("X-Trace", "header"), ("id", "path")]
+            // `mode` is the operation's; `page` shares only its place.
+            [
+                ("mode", "query"),
+                ("X-Trace", "header"),
+                ("id", "path"),
+                ("page", "query")
+            ]
         );
         assert!(op.parameters[0].required);
         assert_eq!(op.parameters[0].description.as_deref(), Some("here"));
@@ -297,7 +305,10 @@ mod tests {
         );
         assert_eq!(op.parameter("x_trace").unwrap().name, "X-Trace");
         assert!(op.parameter("nothing").is_none());
-        assert_eq!(op.success, [("200".to_owned(), false)]);
+        assert_eq!(
+            op.success,
+            [("200".to_owned(), false), ("2XX".to_owned(), true)]
+        );
     }
 
     #[test]
