@@ -324,6 +324,45 @@ mod tests {
         );
     }
 
+    /// `$ref`s are followed inside lists, and to a depth of 8: a recursive
+    /// schema stays a reference there instead of unfolding forever.
+    #[test]
+    fn refs_are_inlined_in_lists_and_to_a_bounded_depth() {
+        let mut chain = String::new();
+        for i in 0..10 {
+            chain += &format!(
+                "    S{i}: {{type: array, items: {{$ref: '#/components/schemas/S{}'}}}}\n",
+                i + 1
+            );
+        }
+        let spec: openapiv3::OpenAPI = serde_yaml::from_str(&format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /x:\n    get:\n      \
+             operationId: x\n      parameters:\n        \
+             - {{name: a, in: query, schema: {{oneOf: [{{$ref: '#/components/schemas/M'}}]}}}}\n        \
+             - {{name: b, in: query, schema: {{$ref: '#/components/schemas/S0'}}}}\n        \
+             - {{name: c, in: query, schema: {{$ref: '#/components/schemas/R'}}}}\n      \
+             responses: {{'200': {{description: ok}}}}\ncomponents:\n  schemas:\n    \
+             M: {{type: string, enum: [a]}}\n    R: {{type: array, items: {{$ref: '#/components/schemas/R'}}}}\n{chain}"
+        ))
+        .unwrap();
+        let op = operations(&spec).unwrap().remove(0);
+        assert_eq!(
+            op.parameters[0].schema,
+            serde_json::json!({"oneOf": [{"type": "string", "enum": ["a"]}]})
+        );
+        // S0 and 7 more are inlined, S8's reference stays.
+        let mut b = &op.parameters[1].schema;
+        for _ in 0..8 {
+            b = &b["items"];
+        }
+        assert_eq!(b, &serde_json::json!({"$ref": "#/components/schemas/S8"}));
+        let mut c = &op.parameters[2].schema;
+        for _ in 0..8 {
+            c = &c["items"];
+        }
+        assert_eq!(c, &serde_json::json!({"$ref": "#/components/schemas/R"}));
+    }
+
     /// RFC 9110's idempotent methods may be retried; POST and PATCH only
     /// with an `Idempotency-Key` header; `x-idempotent` decides over both.
     #[test]

@@ -219,6 +219,14 @@ mod tests {
                 }
             }
             pub fn baseurl(&self) -> &String { &self.baseurl }
+            pub async fn ping(&self) {}
+            pub fn not_async(&self) { let info = 1; }
+        }
+        impl ClientHooks for Client {
+            async fn exec(&self) { let info = OperationInfo { operation_id: "x" }; }
+        }
+        impl Other {
+            pub async fn elsewhere(&self) { let info = OperationInfo { operation_id: "y" }; }
         }
     "#;
 
@@ -226,6 +234,7 @@ mod tests {
     fn an_operation_splits_into_its_request_and_its_answer() {
         let mut file: syn::File = syn::parse_str(METHOD).unwrap();
         let methods = split(&mut file).unwrap();
+        // Not ping (no hooks), not_async, the trait's exec, Other's method.
         assert_eq!(methods.len(), 1, "only the operation");
         let method = &methods[0];
         assert_eq!(method.name, "get_x");
@@ -238,8 +247,9 @@ mod tests {
             .collect();
         assert_eq!(inputs, ["id: & 'a str", "limit: Option < u32 >"]);
 
+        assert_eq!(file.items.len(), 4, "one impl Client added");
         let added = prettyplease::unparse(&syn::File {
-            items: file.items[1..].to_vec(),
+            items: file.items[3..].to_vec(),
             ..file.clone()
         });
         assert!(
@@ -282,7 +292,7 @@ mod tests {
             let methods = split(&mut file).unwrap();
             assert_eq!(methods.len(), 1);
             assert!(!methods[0].split);
-            assert_eq!(file.items.len(), 1, "nothing added");
+            assert_eq!(file.items.len(), 3, "nothing added");
         }
     }
 
