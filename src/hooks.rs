@@ -728,6 +728,38 @@ mod tests {
         (url, count)
     }
 
+    /// An operation called whole (`call_whole`, for a method that cannot
+    /// be split): progenitor's method makes the attempts through `exec`,
+    /// and the error still reports them.
+    #[test]
+    fn a_call_made_whole_reports_the_attempts_exec_made() {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let (url, count) = busy_server();
+        let base = url.trim_end_matches("/x");
+        let client = generated::Client::new_with_client(base, reqwest::Client::new(), hooks());
+        let backend: crate::Backend = serde_json::from_value(serde_json::json!({
+            "name": "b", "mode": "tcp", "balancing_method": "first", "port": 80,
+            "servers": {"type": "ip", "ips": ["10.0.0.1"]}
+        }))
+        .unwrap();
+        let operation = crate::operations::operation("update_backend").unwrap();
+        let error = runtime
+            .block_on(call_whole(
+                &client,
+                operation,
+                Span::none(),
+                client.update_backend("42", "b", &backend),
+            ))
+            .unwrap_err();
+        assert_eq!(count.load(Ordering::SeqCst), 3);
+        assert_eq!(error.attempts(), 3, "{error}");
+        assert_eq!(
+            error.status(),
+            Some(StatusCode::SERVICE_UNAVAILABLE),
+            "{error}"
+        );
+    }
+
     /// Calls made through the generated client directly: an operation the
     /// table does not list is judged by its method, and by an
     /// `Idempotency-Key` header it carries.
