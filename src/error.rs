@@ -482,6 +482,17 @@ mod tests {
             ),
             "{long}"
         );
+        let once = runtime.block_on(Error::from_generated(
+            answer(),
+            call(Some(NotRetried::NotIdempotent), None),
+        ));
+        assert!(
+            once.to_string().ends_with(
+                "after 1 attempt; not retried: the request is not idempotent and may have taken effect"
+            ),
+            "{once}"
+        );
+        assert!(!once.is_retry_budget_exhausted());
         let debug = format!("{long:?}");
         assert!(
             debug.contains("retry_after: 90s") && debug.contains("RetryAfter"),

@@ -475,9 +475,8 @@ pub(crate) async fn call_whole<T, E: Serialize>(
         .instrument(span.clone())
         .await;
     tracing::trace!(operation = operation.id, "openscaler: called whole");
-    if !span.is_disabled() {
-        self::record(&span, &record, started);
-    }
+    // On a disabled span (no subscriber), recording does nothing.
+    self::record(&span, &record, started);
     match outcome {
         Ok(response) => Ok(response.into_inner()),
         Err(error) => Err(crate::Error::from_generated(error, record)
