@@ -175,3 +175,21 @@ impl<T: fmt::Debug> fmt::Debug for Body<'_, T> {
         self.get().fmt(f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_borrowed_or_owned_is_the_same_body() {
+        let borrowed = String::from("b");
+        let bodies: [Body<'_, String>; 2] = [(&borrowed).into(), String::from("b").into()];
+        for body in &bodies {
+            assert_eq!(body.get(), "b");
+            assert_eq!(Borrow::<String>::borrow(body), "b");
+            assert_eq!(format!("{body:?}"), "\"b\"");
+        }
+        assert!(matches!(bodies[0], Body::Borrowed(_)));
+        assert!(matches!(bodies[1], Body::Owned(_)));
+    }
+}

@@ -685,7 +685,11 @@ mod tests {
         assert!(keys
             .iter()
             .all(|k| k.len() == 36 && k.as_bytes()[14] == b'4'));
-        assert_eq!(IdempotencyKey::new(Some("mine")).as_str(), "mine");
+        let mine = IdempotencyKey::new(Some("mine"));
+        assert_eq!(mine.as_str(), "mine");
+        // The generated code hands it on as the parameter's type wants it.
+        assert_eq!(AsRef::<str>::as_ref(&mine), "mine");
+        assert_eq!(AsRef::<String>::as_ref(&mine), "mine");
     }
 
     #[test]
