@@ -5,13 +5,15 @@
 //! | route | what |
 //! | --- | --- |
 //! | `GET /__vectors` | the ids, categories and descriptions |
-//! | any method, `/__vectors/<id>/<path>` | the vector's next scripted response; the request is checked against the vector's `request` |
+//! | any method, `/__vectors/<id>/<path>` | the vector's next scripted response; the request (method, path, query, headers, body) is checked against the vector's `request` |
 //! | `GET /__vectors/<id>/verdict` | `{"id", "pass", "received", "attempts_expected", "mismatches", "elapsed_ms", "min_elapsed_ms"}` |
 //! | `DELETE /__vectors/<id>` | resets it (and answers its empty verdict) |
 //! | `DELETE /__vectors` | resets every vector |
 //!
 //! A request beyond the script gets status 599 (not a real status, so no
-//! client mistakes it for the API's) and fails the verdict.
+//! client mistakes it for the API's) and fails the verdict. A vector names
+//! the spec's `operation` it calls (default `update_backend`); a set whose
+//! vectors name an operation the served spec lacks is refused at start.
 
 use std::{
     collections::BTreeMap,
@@ -30,10 +32,12 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::{
-    api::{read_body, MAX_BODY},
+    body::{self, MAX_BODY},
     journal::redact,
-    server::{self, lock, Shared},
-    spec::escape,
+    respond,
+    routes::decode,
+    shared::{lock, Shared},
+    spec::{escape, Spec},
 };
 
 include!(concat!(env!("OUT_DIR"), "/vectors.rs"));
@@ -51,21 +55,49 @@ pub(crate) struct Vector {
     category: String,
     #[serde(default)]
     description: String,
+    #[serde(default = "default_operation")]
+    operation: String,
     request: Option<Expected>,
     #[serde(default)]
     responses: Vec<Scripted>,
     expect: Expect,
 }
 
+fn default_operation() -> String {
+    "update_backend".to_owned()
+}
+
 #[derive(Debug, Deserialize)]
 struct Expected {
     method: String,
     path: String,
+    /// The query's decoded parameters, in any order; absent: no query.
+    #[serde(default)]
+    query: BTreeMap<String, QueryValue>,
     #[serde(default)]
     headers: BTreeMap<String, String>,
     #[serde(default)]
     forbidden_headers: Vec<String>,
-    body: Value,
+    /// Absent or null: no body.
+    #[serde(default)]
+    body: Option<Value>,
+}
+
+/// One query parameter's value, or its values when it repeats.
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+enum QueryValue {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl QueryValue {
+    fn values(&self) -> Vec<&str> {
+        match self {
+            QueryValue::One(one) => vec![one.as_str()],
+            QueryValue::Many(many) => many.iter().map(String::as_str).collect(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -151,6 +183,24 @@ impl Vectors {
             return Err(format!("--vectors {}: no *.json file", dir.display()));
         }
         Ok(Vectors::new(Arc::new(parse_all(files.into_iter())?)))
+    }
+
+    /// Refuses a set whose vectors call an operation `spec` lacks.
+    pub fn check_operations(&self, spec: &Spec) -> Result<(), String> {
+        let known: Vec<String> = spec.operations().into_iter().map(|op| op.id).collect();
+        match self
+            .vectors
+            .values()
+            .find(|v| !known.contains(&v.operation))
+        {
+            Some(v) => Err(format!(
+                "vector {}.json: operation {:?} is not in the spec (it has {})",
+                v.id,
+                v.operation,
+                known.join(", ")
+            )),
+            None => Ok(()),
+        }
     }
 
     fn new(vectors: Arc<BTreeMap<String, Vector>>) -> Vectors {
@@ -272,16 +322,17 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>) -> Response<Body> {
             json!({
                 "id": v.id,
                 "category": v.category,
+                "operation": v.operation,
                 "description": v.description,
                 "attempts": v.expect.attempts,
             })
         })
         .collect();
-    server::json_response(StatusCode::OK, &json!({ "vectors": vectors }))
+    respond::json_response(StatusCode::OK, &json!({ "vectors": vectors }))
 }
 
 fn unknown(id: &str) -> Response<Body> {
-    server::error(
+    respond::error(
         StatusCode::NOT_FOUND,
         format!("no vector {id:?}: GET /__vectors lists them"),
     )
@@ -301,7 +352,7 @@ pub(crate) async fn reset_all(State(shared): State<Arc<Shared>>) -> Response<Bod
     for id in shared.vectors.vectors.keys() {
         shared.vectors.reset(id);
     }
-    server::json_response(
+    respond::json_response(
         StatusCode::OK,
         &json!({ "reset": shared.vectors.vectors.len() }),
     )
@@ -312,7 +363,7 @@ pub(crate) async fn verdict(
     Path(id): Path<String>,
 ) -> Response<Body> {
     match shared.vectors.verdict(&id) {
-        Some(verdict) => server::json_response(StatusCode::OK, &verdict),
+        Some(verdict) => respond::json_response(StatusCode::OK, &verdict),
         None => unknown(&id),
     }
 }
@@ -332,12 +383,13 @@ pub(crate) async fn serve(shared: &Shared, request: Request) -> Response<Body> {
     let Some(run) = shared.vectors.runs.get(&id) else {
         return unknown(&id);
     };
-    let target = match request.uri().query() {
+    let query = request.uri().query().map(str::to_owned);
+    let target = match &query {
         Some(query) => format!("{path}?{query}"),
-        None => path,
+        None => path.clone(),
     };
     let (parts, body) = request.into_parts();
-    let body = read_body(body, MAX_BODY).await;
+    let body = body::read(body, MAX_BODY).await;
 
     let mut run = lock(run);
     run.received += 1;
@@ -352,13 +404,13 @@ pub(crate) async fn serve(shared: &Shared, request: Request) -> Response<Body> {
         Some(expected) => {
             let body =
                 body.map_err(|_| "the body could not be read (too large or too slow)".to_owned());
-            for what in compare(
-                expected,
-                parts.method.as_str(),
-                &target,
-                &parts.headers,
-                body,
-            ) {
+            let sent = Sent {
+                method: parts.method.as_str(),
+                path: &path,
+                query: query.as_deref(),
+                headers: &parts.headers,
+            };
+            for what in compare(expected, &sent, body) {
                 run.mismatch(format!("attempt {attempt}: {what}"));
             }
         }
@@ -369,7 +421,7 @@ pub(crate) async fn serve(shared: &Shared, request: Request) -> Response<Body> {
             vector.responses.len()
         ));
         drop(run);
-        return server::error(
+        return respond::error(
             StatusCode::from_u16(599).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             format!(
                 "vector {id}: attempt {attempt} is beyond the script of {} response(s)",
@@ -384,7 +436,7 @@ pub(crate) async fn serve(shared: &Shared, request: Request) -> Response<Body> {
 fn scripted_response(scripted: &Scripted) -> Response<Body> {
     let status = StatusCode::from_u16(scripted.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = match (&scripted.body, &scripted.text) {
-        (Some(body), _) => server::json_response(status, body),
+        (Some(body), _) => respond::json_response(status, body),
         (None, Some(text)) => {
             let mut r = Response::new(Body::from(text.clone()));
             *r.status_mut() = status;
@@ -407,21 +459,36 @@ fn scripted_response(scripted: &Scripted) -> Response<Body> {
     response
 }
 
+/// The head of a request as it arrived at a vector.
+struct Sent<'a> {
+    method: &'a str,
+    /// The raw path below the vector's base URL.
+    path: &'a str,
+    query: Option<&'a str>,
+    headers: &'a axum::http::HeaderMap,
+}
+
 /// Every way a request differs from the vector's `request`.
 fn compare(
     expected: &Expected,
-    method: &str,
-    target: &str,
-    headers: &axum::http::HeaderMap,
+    sent: &Sent<'_>,
     body: Result<bytes::Bytes, String>,
 ) -> Vec<String> {
     let mut out = Vec::new();
-    if method != expected.method {
-        out.push(format!("method {method}, expected {}", expected.method));
+    let headers = sent.headers;
+    if sent.method != expected.method {
+        out.push(format!(
+            "method {}, expected {}",
+            sent.method, expected.method
+        ));
     }
-    if target != expected.path {
-        out.push(format!("path {target:?}, expected {:?}", expected.path));
+    if sent.path != expected.path {
+        out.push(format!(
+            "path {:?}, expected {:?}",
+            sent.path, expected.path
+        ));
     }
+    compare_query(&expected.query, sent.query.unwrap_or_default(), &mut out);
     for (name, want) in &expected.headers {
         let values: Vec<&[u8]> = headers
             .get_all(name.as_str())
@@ -453,13 +520,15 @@ fn compare(
             out.push(format!("header {name} is present, expected absent"));
         }
     }
-    match body {
-        Err(why) => out.push(why),
-        Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
+    match (body, &expected.body) {
+        (Err(why), _) => out.push(why),
+        (Ok(bytes), None) if bytes.is_empty() => {}
+        (Ok(bytes), None) => out.push(format!("body of {} bytes, expected none", bytes.len())),
+        (Ok(bytes), Some(want)) => match serde_json::from_slice::<Value>(&bytes) {
             Err(e) => out.push(format!("body is not JSON: {e}")),
             Ok(got) => {
                 let mut diffs = Vec::new();
-                diff("", &got, &expected.body, &mut diffs);
+                diff("", &got, want, &mut diffs);
                 let total = diffs.len();
                 out.extend(diffs.into_iter().take(MAX_BODY_DIFFS));
                 if total > MAX_BODY_DIFFS {
@@ -472,6 +541,35 @@ fn compare(
         },
     }
     out
+}
+
+/// The query's parameters against the expected ones: decoded (`+` is a
+/// space), in any order, each value as often as expected.
+fn compare_query(expected: &BTreeMap<String, QueryValue>, query: &str, out: &mut Vec<String>) {
+    let mut got: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match (
+            decode(&key.replace('+', " ")),
+            decode(&value.replace('+', " ")),
+        ) {
+            (Ok(k), Ok(v)) => got.entry(k).or_default().push(v),
+            _ => out.push(format!("query {pair:?} does not percent-decode")),
+        }
+    }
+    for (name, want) in expected {
+        let want = want.values();
+        match got.remove(name) {
+            None => out.push(format!("query lacks {name}, expected {want:?}")),
+            Some(values) if values == want => {}
+            Some(values) => out.push(format!("query {name} is {values:?}, expected {want:?}")),
+        }
+    }
+    for (name, values) in got {
+        out.push(format!(
+            "query has {name} = {values:?}, expected nothing there"
+        ));
+    }
 }
 
 /// The JSON Pointers where `got` and `want` differ, with both values.
@@ -558,6 +656,34 @@ mod tests {
         let mut out = Vec::new();
         diff("", &json!([1]), &json!([1, 2]), &mut out);
         assert_eq!(out, ["body at (root) is [1], expected [1,2]"]);
+    }
+
+    #[test]
+    fn queries_compare_decoded_in_any_order() {
+        let expected: BTreeMap<String, QueryValue> = serde_json::from_value(json!({
+            "limit": "2", "cursor": "a b", "tag": ["1", "2"]
+        }))
+        .unwrap();
+        let run = |query: &str| {
+            let mut out = Vec::new();
+            compare_query(&expected, query, &mut out);
+            out
+        };
+        assert!(run("cursor=a+b&tag=1&limit=2&tag=2").is_empty());
+        assert!(run("tag=1&tag=2&cursor=a%20b&limit=2").is_empty());
+        assert_eq!(
+            run("limit=3&tag=2&tag=1&x=y&%zz"),
+            [
+                "query \"%zz\" does not percent-decode",
+                "query lacks cursor, expected [\"a b\"]",
+                "query limit is [\"3\"], expected [\"2\"]",
+                "query tag is [\"2\", \"1\"], expected [\"1\", \"2\"]",
+                "query has x = [\"y\"], expected nothing there",
+            ]
+        );
+        let mut out = Vec::new();
+        compare_query(&BTreeMap::new(), "", &mut out);
+        assert!(out.is_empty());
     }
 
     #[test]

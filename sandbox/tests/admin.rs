@@ -32,7 +32,8 @@ async fn health_names_the_version_and_the_spec() {
 
 #[tokio::test]
 async fn state_round_trips_seeds_and_resets() {
-    let sandbox = Sandbox::start().await;
+    // Starts empty: the state document is then {}.
+    let sandbox = Sandbox::builder().empty().start().await.unwrap();
     assert_eq!(get(&sandbox, "/__sandbox/state").await, json!({}));
     let state = json!({"42": {"my-backend": stored_backend()}, "7": {}});
     assert_eq!(
@@ -205,7 +206,8 @@ async fn the_journal_keeps_only_the_newest_entries() {
 
 #[tokio::test]
 async fn faults_can_be_read_set_and_cleared() {
-    let sandbox = Sandbox::start().await;
+    // Nothing stored: once the faults are off, the update answers 404.
+    let sandbox = Sandbox::builder().empty().start().await.unwrap();
     assert_eq!(
         get(&sandbox, "/__sandbox/faults").await,
         json!({"faults": ""})

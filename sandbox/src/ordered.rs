@@ -1,0 +1,257 @@
+//! JSON that keeps its keys in the order they arrived. `serde_json`'s
+//! `Value` sorts them (its `preserve_order` feature would change the SDK's
+//! `serde_json` too, as cargo unifies features across the workspace), so
+//! bodies are also read into [`Json`], whose text is what the sandbox
+//! answers, stores and journals: the key order the client sent.
+
+use std::fmt;
+
+use serde::{
+    de::{MapAccess, SeqAccess, Visitor},
+    ser::{SerializeMap, SerializeSeq},
+    Deserialize, Deserializer, Serialize, Serializer,
+};
+use serde_json::{Number, Value};
+
+/// A JSON value whose objects keep their members in document order.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Json {
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+impl Json {
+    /// The member `key` of an object (the last one, as `serde_json` reads
+    /// a repeated key).
+    pub fn get(&self, key: &str) -> Option<&Json> {
+        match self {
+            Json::Object(members) => members.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Sets the member `key` of an object, in place if it is there, last if not.
+    pub fn set(&mut self, key: &str, value: Json) {
+        if let Json::Object(members) = self {
+            match members.iter_mut().rev().find(|(k, _)| k == key) {
+                Some((_, v)) => *v = value,
+                None => members.push((key.to_owned(), value)),
+            }
+        }
+    }
+
+    /// The member `key` of an object, added as `{}` if it is not there.
+    pub fn entry(&mut self, key: &str) -> Option<&mut Json> {
+        let Json::Object(members) = self else {
+            return None;
+        };
+        let index = match members.iter().position(|(k, _)| k == key) {
+            Some(index) => index,
+            None => {
+                members.push((key.to_owned(), Json::Object(Vec::new())));
+                members.len() - 1
+            }
+        };
+        Some(&mut members[index].1)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The same value as a `serde_json::Value` (keys sorted).
+    pub fn to_value(&self) -> Value {
+        match self {
+            Json::Null => Value::Null,
+            Json::Bool(b) => Value::Bool(*b),
+            Json::Number(n) => Value::Number(n.clone()),
+            Json::String(s) => Value::String(s.clone()),
+            Json::Array(items) => Value::Array(items.iter().map(Json::to_value).collect()),
+            Json::Object(members) => Value::Object(
+                members
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_value()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Compact JSON text, members in order.
+    pub fn to_text(&self) -> String {
+        // Writing into a String cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl From<&Value> for Json {
+    fn from(value: &Value) -> Json {
+        match value {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Number(n) => Json::Number(n.clone()),
+            Value::String(s) => Json::String(s.clone()),
+            Value::Array(items) => Json::Array(items.iter().map(Json::from).collect()),
+            Value::Object(map) => Json::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), Json::from(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl Serialize for Json {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Json::Null => serializer.serialize_unit(),
+            Json::Bool(b) => serializer.serialize_bool(*b),
+            Json::Number(n) => n.serialize(serializer),
+            Json::String(s) => serializer.serialize_str(s),
+            Json::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Json::Object(members) => {
+                let mut map = serializer.serialize_map(Some(members.len()))?;
+                for (k, v) in members {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Json, D::Error> {
+        deserializer.deserialize_any(JsonVisitor)
+    }
+}
+
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Json, E> {
+        Ok(Json::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Json, E> {
+        Ok(Json::Number(n.into()))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Json, E> {
+        Ok(Json::Number(n.into()))
+    }
+
+    fn visit_f64<E>(self, n: f64) -> Result<Json, E> {
+        Ok(Number::from_f64(n).map_or(Json::Null, Json::Number))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Json, E> {
+        Ok(Json::String(s.to_owned()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Json, E> {
+        Ok(Json::String(s))
+    }
+
+    fn visit_unit<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        Json::deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Json::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let mut members = Vec::new();
+        while let Some((key, value)) = map.next_entry::<JsonKey, Json>()? {
+            members.push((key.0, value));
+        }
+        Ok(Json::Object(members))
+    }
+}
+
+/// A map key: YAML allows non-string keys (`200:`); JSON text has strings.
+struct JsonKey(String);
+
+impl<'de> Deserialize<'de> for JsonKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JsonKey, D::Error> {
+        Ok(JsonKey(match Json::deserialize(deserializer)? {
+            Json::String(s) => s,
+            Json::Null => "null".to_owned(),
+            other => other.to_text(),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_keep_their_order_and_values_their_form() {
+        let text = r#"{ "z": 1, "a": [true, null, -2, 1.5, "s"], "m": {"y": {}, "b": []} }"#;
+        let json: Json = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            json.to_text(),
+            r#"{"z":1,"a":[true,null,-2,1.5,"s"],"m":{"y":{},"b":[]}}"#
+        );
+        let value: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(json.to_value(), value);
+        assert_eq!(Json::from(&value).to_value(), value);
+        assert_eq!(json.get("z"), Some(&Json::Number(1.into())));
+        assert_eq!(json.get("q"), None);
+        assert_eq!(Json::Null.get("z"), None);
+    }
+
+    #[test]
+    fn set_replaces_in_place_or_appends() {
+        let mut json: Json = serde_json::from_str(r#"{"a": 1, "b": 2}"#).unwrap();
+        json.set("a", Json::String("x".into()));
+        json.set("c", Json::Bool(false));
+        assert_eq!(json.to_text(), r#"{"a":"x","b":2,"c":false}"#);
+        assert_eq!(json.get("a").and_then(Json::as_str), Some("x"));
+        json.entry("d").unwrap().set("e", Json::Null);
+        json.entry("d").unwrap().set("f", Json::Null);
+        assert_eq!(
+            json.to_text(),
+            r#"{"a":"x","b":2,"c":false,"d":{"e":null,"f":null}}"#
+        );
+        assert_eq!(Json::Null.entry("x"), None);
+    }
+
+    #[test]
+    fn yaml_maps_keep_their_order_and_keys_become_text() {
+        let json: Json = yaml_serde::from_str("b: 1\na: {200: x, true: y}\n").unwrap();
+        assert_eq!(json.to_text(), r#"{"b":1,"a":{"200":"x","true":"y"}}"#);
+    }
+}
