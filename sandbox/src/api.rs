@@ -16,6 +16,8 @@
 //! Then `resources` does what the operation does. Faults and latency (if
 //! set) come first, after the body is read.
 
+use std::sync::Arc;
+
 use axum::{
     body::{Body, Bytes},
     extract::Request,
@@ -33,8 +35,13 @@ use crate::{
     spec::{Operation, Spec},
 };
 
+/// Bodies at least this large are checked on a blocking thread, so that a
+/// few large requests cannot hold up the runtime's workers (and with them
+/// the health route).
+const CHECK_APART_FROM: usize = 64 * 1024;
+
 /// Handles one API request, recording it in the journal.
-pub(crate) async fn handle(shared: &Shared, request: Request) -> Response<Body> {
+pub(crate) async fn handle(shared: Arc<Shared>, request: Request) -> Response<Body> {
     let id = request
         .extensions()
         .get::<RequestId>()
@@ -80,7 +87,28 @@ pub(crate) async fn handle(shared: &Shared, request: Request) -> Response<Body> 
         return response;
     }
 
-    let response = answer(shared, &parts, body, &mut record);
+    let large = body.as_ref().is_ok_and(|b| b.len() >= CHECK_APART_FROM);
+    let (response, mut record) = if large {
+        let apart = Arc::clone(&shared);
+        let checked = tokio::task::spawn_blocking(move || {
+            let response = answer(&apart, &parts, body, &mut record);
+            (response, record)
+        })
+        .await;
+        match checked {
+            Ok(done) => done,
+            // Only a panic in the checks gets here; the journal has nothing.
+            Err(_) => {
+                return respond::error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the sandbox failed to check this request",
+                )
+            }
+        }
+    } else {
+        let response = answer(&shared, &parts, body, &mut record);
+        (response, record)
+    };
     record.status = Some(response.status().as_u16());
     shared.finish(record);
     response

@@ -71,7 +71,7 @@ async fn fallback(State(shared): State<Arc<Shared>>, request: Request) -> Respon
             ),
         );
     }
-    api::handle(&shared, request).await
+    api::handle(shared, request).await
 }
 
 async fn method_not_allowed(request: Request) -> Response<Body> {

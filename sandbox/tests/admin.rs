@@ -246,3 +246,57 @@ async fn faults_can_be_read_set_and_cleared() {
     let (status, _, _) = put(&sandbox, "/v1/lbs/42/backends/my-backend", &page_body()).await;
     assert_eq!(status, 404);
 }
+
+/// With an admin token, the admin routes (but health) need it; the API and
+/// vector mode do not change.
+#[tokio::test]
+async fn an_admin_token_guards_the_admin_routes() {
+    let sandbox = Sandbox::builder()
+        .admin_token("adm1n")
+        .start()
+        .await
+        .unwrap();
+    for path in [
+        "/__sandbox/state",
+        "/__sandbox/requests",
+        "/__sandbox/faults",
+    ] {
+        let (status, body) = admin(&sandbox, "GET", path, None).await;
+        assert_eq!(status, 401, "{path}");
+        assert_spec_error(&body);
+        assert!(!body.to_string().contains("adm1n"));
+        let response = http()
+            .get(format!("{}{path}", sandbox.base_url()))
+            .header("authorization", "Bearer wrong")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{path}");
+        let response = http()
+            .get(format!("{}{path}", sandbox.base_url()))
+            .header("authorization", "Bearer adm1n")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+    }
+    let (status, _) = admin(&sandbox, "DELETE", "/__sandbox/state", None).await;
+    assert_eq!(status, 401);
+    assert_eq!(get(&sandbox, "/__sandbox/health").await["status"], "ok");
+    let (status, _, _) = put(&sandbox, "/v1/lbs/42/backends/my-backend", &page_body()).await;
+    assert_eq!(status, 200, "the API does not need the admin token");
+}
+
+/// A host that is not loopback is refused without an admin token, saying why.
+#[tokio::test]
+async fn a_non_loopback_host_needs_an_admin_token() {
+    let error = Sandbox::builder()
+        .host("0.0.0.0".parse().unwrap())
+        .start()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "--host 0.0.0.0: not a loopback address, and the admin routes (/__sandbox/) would be open to the network: give --admin-token TOKEN"
+    );
+}

@@ -164,6 +164,22 @@ async fn path_values_are_percent_decoded_one_segment_each() {
             "lb_id \"%FF\" is not UTF-8 once percent-decoded",
         ),
         ("/v1/lbs/42/backends/", "backend_name is empty"),
+        (
+            "/v1/lbs/%G1/backends/b",
+            "lb_id \"%G1\" has a malformed percent-escape at byte 0",
+        ),
+        (
+            "/v1/lbs/42/backends/b%",
+            "backend_name \"b%\" has a malformed percent-escape at byte 1",
+        ),
+        (
+            "/v1/lbs/4%2/backends/%",
+            "lb_id \"4%2\" has a malformed percent-escape at byte 1; backend_name \"%\" has a malformed percent-escape at byte 0",
+        ),
+        (
+            "/v1/l%zzs/42/backends/b",
+            "path \"/v1/l%zzs/42/backends/b\" has a malformed percent-escape at byte 5",
+        ),
     ] {
         let (status, body, _) = put(&sandbox, path, &page_body()).await;
         assert_eq!(
