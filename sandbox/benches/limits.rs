@@ -22,7 +22,8 @@ use serde_json::{json, Value};
 const PATH: &str = "/v1/lbs/42/backends/my-backend";
 
 fn binary() -> String {
-    std::env::var("SANDBOX_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_openscaler-sandbox").to_owned())
+    std::env::var("SANDBOX_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_openscaler-sandbox").to_owned())
 }
 
 /// Starts the binary; returns it and its base URL.

@@ -26,7 +26,7 @@ use axum::{
 use serde_json::Value;
 
 use crate::{
-    body::{self, BodyError, MAX_BODY},
+    body::{self, BodyError, JsonBody, MAX_BODY},
     faults::Fault,
     journal::{Record, Validation},
     params, resources, respond,
@@ -114,12 +114,6 @@ pub(crate) async fn handle(shared: Arc<Shared>, request: Request) -> Response<Bo
     response
 }
 
-/// A request body that passed its checks: the bytes and the JSON value.
-pub(crate) struct Checked {
-    pub bytes: Bytes,
-    pub value: Value,
-}
-
 fn answer(
     shared: &Shared,
     parts: &Parts,
@@ -170,7 +164,7 @@ fn check_body(
     headers: &HeaderMap,
     body: Result<Bytes, BodyError>,
     record: &mut Record,
-) -> Result<Option<Checked>, Box<Response<Body>>> {
+) -> Result<Option<JsonBody>, Box<Response<Body>>> {
     let Some(declared) = &op.body else {
         return Ok(None);
     };
@@ -201,7 +195,7 @@ fn check_body(
             &violations,
         )));
     }
-    Ok(Some(Checked { bytes, value }))
+    Ok(Some(JsonBody { bytes, value }))
 }
 
 /// 404 for a path of no template (400 if it has a malformed escape).

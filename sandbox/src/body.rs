@@ -14,6 +14,12 @@ pub(crate) const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How much of a too-large body is read and dropped.
 const DRAIN_MAX: usize = 16 * 1024 * 1024;
 
+/// A request body that passed its checks: the bytes and the JSON value.
+pub(crate) struct JsonBody {
+    pub bytes: Bytes,
+    pub value: serde_json::Value,
+}
+
 /// Why a body could not be read.
 #[derive(Debug)]
 pub(crate) enum BodyError {

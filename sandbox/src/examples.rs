@@ -6,7 +6,7 @@
 
 use serde_json::Number;
 
-use crate::{ordered::Json, spec::resolve};
+use crate::ordered::Json;
 
 /// How deep a built value goes (a schema may refer to itself).
 const MAX_DEPTH: usize = 8;
@@ -17,7 +17,7 @@ pub(crate) fn value(doc: &Json, schema: &Json) -> Json {
 }
 
 fn build(doc: &Json, schema: &Json, depth: usize) -> Json {
-    let Some(schema) = resolve(doc, schema) else {
+    let Some(schema) = doc.resolve(schema) else {
         return Json::Null;
     };
     if let Some(example) = schema.get("example") {

@@ -23,16 +23,17 @@
 //! - `resources`: what a checked operation does: read, replace, remove,
 //!   create or list stored items, or answer the spec's example.
 //! - `admin`: the `/__sandbox/` routes (health, state, requests, faults).
-//! - `vectors`: vector mode, conformance vectors as scripted servers that
-//!   judge what they receive.
+//! - `vectors`: vector mode's routes: each conformance vector as a
+//!   scripted server that judges what it receives.
 //!
 //! Shared state and answers, at the bottom.
 //! - `shared`: what every handler shares (spec, settings, state, journal).
 //! - `respond`: the spec's error body and JSON answers; `body`: reading a
-//!   body within a size and a time.
+//!   body within a size and a time, and a body that passed its checks.
 //! - `store`: the stored items per resource, and the sandbox's behaviour
 //!   where the vendor's page is silent; `idempotency`: `Idempotency-Key`.
 //! - `journal`: the bounded request journal, token redacted.
+//! - `vector_set`: the loaded vectors and what each has received.
 //! - `faults`: seeded error statuses, resets and latency.
 //! - `spec`: the OpenAPI document read into paths, operations, parameters,
 //!   bodies, responses and resources; `routes`: paths matched to its
@@ -65,6 +66,7 @@ mod server;
 mod shared;
 pub mod spec;
 mod store;
+mod vector_set;
 mod vectors;
 
 use std::{
@@ -267,8 +269,8 @@ impl SandboxBuilder {
             (None, false) => store::Store::page(&spec),
         };
         let vectors = match &self.vectors_dir {
-            Some(dir) => vectors::Vectors::from_dir(dir),
-            None => vectors::Vectors::embedded(),
+            Some(dir) => vector_set::Vectors::from_dir(dir),
+            None => vector_set::Vectors::embedded(),
         }
         .and_then(|v| v.check_operations(&spec).map(|()| v))
         .map_err(Error)?;

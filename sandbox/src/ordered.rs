@@ -59,6 +59,27 @@ impl Json {
         Some(&mut members[index].1)
     }
 
+    /// The value a JSON Pointer (`/components/schemas/Backend`) names.
+    pub fn pointer(&self, path: &str) -> Option<&Json> {
+        let mut node = self;
+        for segment in path.split('/').skip(1) {
+            node = node.get(&segment.replace("~1", "/").replace("~0", "~"))?;
+        }
+        Some(node)
+    }
+
+    /// `node` (a part of this document), following local `$ref`s (at most
+    /// 32 deep): `{"$ref": "#/components/schemas/Backend"}` is that schema.
+    pub fn resolve<'a>(&'a self, mut node: &'a Json) -> Option<&'a Json> {
+        for _ in 0..32 {
+            match node.get("$ref").and_then(Json::as_str) {
+                Some(target) => node = self.pointer(target.strip_prefix('#')?)?,
+                None => return Some(node),
+            }
+        }
+        None
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Json::String(s) => Some(s),
@@ -247,6 +268,22 @@ mod tests {
             r#"{"a":"x","b":2,"c":false,"d":{"e":null,"f":null}}"#
         );
         assert_eq!(Json::Null.entry("x"), None);
+    }
+
+    #[test]
+    fn pointers_and_refs_resolve_within_the_document() {
+        let doc: Json = serde_json::from_str(
+            r##"{"a/b": {"~c": 1}, "r": {"$ref": "#/s"}, "s": {"$ref": "#/a~1b/~0c"}, "loop": {"$ref": "#/loop"}, "far": {"$ref": "elsewhere.yaml#/x"}}"##,
+        )
+        .unwrap();
+        assert_eq!(doc.pointer("/a~1b/~0c"), Some(&Json::Number(1.into())));
+        assert_eq!(doc.pointer(""), Some(&doc));
+        assert_eq!(doc.pointer("/nope"), None);
+        let r = doc.get("r").unwrap();
+        assert_eq!(doc.resolve(r), Some(&Json::Number(1.into())));
+        assert_eq!(doc.resolve(doc.get("loop").unwrap()), None);
+        assert_eq!(doc.resolve(doc.get("far").unwrap()), None);
+        assert_eq!(doc.resolve(&Json::Null), Some(&Json::Null));
     }
 
     #[test]

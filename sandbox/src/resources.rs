@@ -10,7 +10,7 @@ use axum::{
 use serde_json::{json, Map, Value};
 
 use crate::{
-    api::Checked,
+    body::JsonBody,
     idempotency::{fingerprint, Saved, Seen},
     journal::Record,
     ordered::Json,
@@ -29,7 +29,7 @@ pub(crate) fn answer(
     op: &Operation,
     values: &params::Checked,
     parts: &Parts,
-    body: Option<&Checked>,
+    body: Option<&JsonBody>,
     record: &mut Record,
 ) -> Response<Body> {
     let spec = &*shared.spec;
@@ -80,7 +80,7 @@ fn perform(
     data: &mut Data,
     op: &Operation,
     values: &params::Checked,
-    body: Option<&Checked>,
+    body: Option<&JsonBody>,
     record: &mut Record,
 ) -> (Response<Body>, Option<Saved>) {
     let path = &values.path;

@@ -13,7 +13,7 @@ use crate::{
     journal::{Journal, Record},
     spec::Spec,
     store::Store,
-    vectors::Vectors,
+    vector_set::Vectors,
 };
 
 /// The stored items and the idempotency keys, changed together under one

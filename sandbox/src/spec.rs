@@ -313,27 +313,6 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A JSON Pointer into the document.
-fn pointer<'a>(doc: &'a Json, path: &str) -> Option<&'a Json> {
-    let mut node = doc;
-    for segment in path.split('/').skip(1) {
-        let key = segment.replace("~1", "/").replace("~0", "~");
-        node = node.get(&key)?;
-    }
-    Some(node)
-}
-
-/// `node`, following local `$ref`s (at most 32 deep).
-pub(crate) fn resolve<'a>(doc: &'a Json, mut node: &'a Json) -> Option<&'a Json> {
-    for _ in 0..32 {
-        match node.get("$ref").and_then(Json::as_str) {
-            Some(target) => node = pointer(doc, target.strip_prefix('#')?)?,
-            None => return Some(node),
-        }
-    }
-    None
-}
-
 fn members(node: Option<&Json>) -> &[(String, Json)] {
     match node {
         Some(Json::Object(members)) => members,
@@ -354,7 +333,7 @@ impl<'a> Builder<'a> {
     fn new(doc: &'a Json) -> Result<Builder<'a>, String> {
         let mut describer = Describer::default();
         let mut converted = Map::new();
-        for (name, schema) in members(pointer(doc, "/components/schemas")) {
+        for (name, schema) in members(doc.pointer("/components/schemas")) {
             converted.insert(
                 name.clone(),
                 convert(&schema.to_value(), &mut describer.discriminators),
@@ -393,7 +372,11 @@ impl<'a> Builder<'a> {
     }
 
     fn named(&mut self, name: &str) -> Result<Option<usize>, String> {
-        if pointer(self.doc, &format!("/components/schemas/{name}")).is_none() {
+        if self
+            .doc
+            .pointer(&format!("/components/schemas/{name}"))
+            .is_none()
+        {
             return Ok(None);
         }
         let schema = Json::Object(vec![(
@@ -422,7 +405,9 @@ impl<'a> Builder<'a> {
         let mut paths = Vec::new();
         let mut operations = Vec::new();
         for (template, item) in members(doc.get("paths")) {
-            let item = resolve(doc, item).ok_or_else(|| format!("paths.{template}: bad $ref"))?;
+            let item = doc
+                .resolve(item)
+                .ok_or_else(|| format!("paths.{template}: bad $ref"))?;
             let segments = template
                 .trim_start_matches('/')
                 .split('/')
@@ -496,14 +481,16 @@ impl<'a> Builder<'a> {
             let Json::Array(list) = list else { continue };
             for (i, param) in list.iter().enumerate() {
                 let place = format!("{place}.parameters[{i}]");
-                let param = resolve(doc, param).ok_or_else(|| format!("{place}: bad $ref"))?;
+                let param = doc
+                    .resolve(param)
+                    .ok_or_else(|| format!("{place}: bad $ref"))?;
                 if let Some(parsed) = self.param(param, &place)? {
                     params.retain(|p| !(p.name == parsed.name && p.location == parsed.location));
                     params.push(parsed);
                 }
             }
         }
-        let body = match op.get("requestBody").and_then(|b| resolve(doc, b)) {
+        let body = match op.get("requestBody").and_then(|b| doc.resolve(b)) {
             None => None,
             Some(body) => match json_content(body) {
                 None => None,
@@ -526,11 +513,9 @@ impl<'a> Builder<'a> {
         let bearer = match security {
             Some(Json::Array(requirements)) => requirements.iter().any(|requirement| {
                 members(Some(requirement)).iter().any(|(scheme, _)| {
-                    let found = pointer(
-                        doc,
-                        &format!("/components/securitySchemes/{}", escape(scheme)),
-                    )
-                    .and_then(|s| resolve(doc, s));
+                    let found = doc
+                        .pointer(&format!("/components/securitySchemes/{}", escape(scheme)))
+                        .and_then(|s| doc.resolve(s));
                     found.is_some_and(|s| {
                         s.get("type").and_then(Json::as_str) == Some("http")
                             && s.get("scheme")
@@ -544,7 +529,8 @@ impl<'a> Builder<'a> {
         let mut responses = Vec::new();
         let mut success: Option<(u16, Option<&Json>)> = None;
         for (key, response) in members(op.get("responses")) {
-            let response = resolve(doc, response)
+            let response = doc
+                .resolve(response)
                 .ok_or_else(|| format!("{place}.responses.{key}: bad $ref"))?;
             let media = json_content(response);
             let validator = match media.and_then(|m| m.get("schema")) {
@@ -570,13 +556,13 @@ impl<'a> Builder<'a> {
         let content = match media.and_then(|m| m.get("schema").map(|s| (m, s))) {
             None => None,
             Some((media, schema)) => {
-                let resolved = resolve(doc, schema).unwrap_or(schema);
+                let resolved = doc.resolve(schema).unwrap_or(schema);
                 let example = media
                     .get("example")
                     .or_else(|| {
                         members(media.get("examples"))
                             .first()
-                            .and_then(|(_, e)| resolve(doc, e))
+                            .and_then(|(_, e)| doc.resolve(e))
                             .and_then(|e| e.get("value"))
                     })
                     .or_else(|| resolved.get("example"))
@@ -625,7 +611,7 @@ impl<'a> Builder<'a> {
             _ => return Ok(None),
         };
         let schema = param.get("schema").cloned().unwrap_or(Json::Object(vec![]));
-        let resolved = resolve(doc, &schema).unwrap_or(&schema);
+        let resolved = doc.resolve(&schema).unwrap_or(&schema);
         let coerce = coercion(doc, resolved);
         Ok(Some(Param {
             name: name.to_owned(),
@@ -671,11 +657,11 @@ impl<'a> Builder<'a> {
             let op_json = |template: &str, method: &str| -> Option<&Json> {
                 doc.get("paths")?
                     .get(template)
-                    .and_then(|p| resolve(doc, p))?
+                    .and_then(|p| doc.resolve(p))?
                     .get(method)
             };
             let body_schema = |op: Option<&Json>| -> Option<Json> {
-                let body = resolve(doc, op?.get("requestBody")?)?;
+                let body = doc.resolve(op?.get("requestBody")?)?;
                 json_content(body)?.get("schema").cloned()
             };
             let schema = body_schema(op_json(&item.template, "put"))
@@ -696,7 +682,7 @@ impl<'a> Builder<'a> {
             let (validator, key_field, name, example) = match &schema {
                 None => (None, None, item.template.clone(), None),
                 Some(schema) => {
-                    let resolved = resolve(doc, schema).unwrap_or(schema);
+                    let resolved = doc.resolve(schema).unwrap_or(schema);
                     let properties = members(resolved.get("properties"));
                     let suffix = key.rsplit('_').next().unwrap_or(key);
                     let key_field = [key.as_str(), suffix, "name", "id"]
@@ -749,7 +735,7 @@ fn coercion(doc: &Json, schema: &Json) -> Coerce {
         Some("array") => {
             let items = schema
                 .get("items")
-                .and_then(|i| resolve(doc, i))
+                .and_then(|i| doc.resolve(i))
                 .map_or(Coerce::String, |i| coercion(doc, i));
             Coerce::Array(Box::new(items))
         }
@@ -799,13 +785,13 @@ fn assign_kinds(
 fn list_shape(doc: &Json, op: &Operation) -> ListShape {
     let mut shape = ListShape::default();
     if let Some(content) = &op.content {
-        let schema = resolve(doc, &content.schema).unwrap_or(&content.schema);
+        let schema = doc.resolve(&content.schema).unwrap_or(&content.schema);
         if schema.get("type").and_then(Json::as_str) != Some("array") {
             let properties = members(schema.get("properties"));
             shape.items_in = properties
                 .iter()
                 .find(|(_, p)| {
-                    resolve(doc, p)
+                    doc.resolve(p)
                         .and_then(|p| p.get("type"))
                         .and_then(Json::as_str)
                         == Some("array")
@@ -815,7 +801,7 @@ fn list_shape(doc: &Json, op: &Operation) -> ListShape {
                 .iter()
                 .find(|(k, _)| k.contains("cursor") || k == "next" || k.contains("page_token"))
                 .map(|(k, p)| {
-                    let p = resolve(doc, p).unwrap_or(p);
+                    let p = doc.resolve(p).unwrap_or(p);
                     (k.clone(), p.get("nullable") == Some(&Json::Bool(true)))
                 });
         }
