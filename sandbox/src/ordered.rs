@@ -111,6 +111,36 @@ impl Json {
     }
 }
 
+/// A JSON text without the whitespace between its tokens: the same
+/// members in the same order (for a text already known to be JSON). A text
+/// that has none is returned as it is, without a copy.
+pub(crate) fn compact(text: &bytes::Bytes) -> bytes::Bytes {
+    let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    if !text.iter().any(blank) {
+        return text.clone();
+    }
+    let mut out = Vec::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in text.iter() {
+        if in_string {
+            out.push(b);
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if b == b'"' {
+            in_string = true;
+            out.push(b);
+        } else if !blank(&b) {
+            out.push(b);
+        }
+    }
+    bytes::Bytes::from(out)
+}
+
 impl From<&Value> for Json {
     fn from(value: &Value) -> Json {
         match value {
@@ -252,6 +282,22 @@ mod tests {
         assert_eq!(json.get("z"), Some(&Json::Number(1.into())));
         assert_eq!(json.get("q"), None);
         assert_eq!(Json::Null.get("z"), None);
+    }
+
+    #[test]
+    fn compact_text_drops_only_the_blanks_between_tokens() {
+        let text =
+            bytes::Bytes::from_static(b"{ \"a b\" : [ 1 ,\t\"x \\\" \\\\ y\" ],\r\n \"c\":{} }");
+        let got = compact(&text);
+        assert_eq!(&got[..], &br#"{"a b":[1,"x \" \\ y"],"c":{}}"#[..]);
+        let value: Value = serde_json::from_slice(&text).unwrap();
+        assert_eq!(serde_json::from_slice::<Value>(&got).unwrap(), value);
+        let tight = bytes::Bytes::from_static(br#"{"z":1,"a":2}"#);
+        assert_eq!(
+            compact(&tight).as_ptr(),
+            tight.as_ptr(),
+            "copied a compact text"
+        );
     }
 
     #[test]

@@ -37,7 +37,11 @@ pub(crate) fn find<'a>(spec: &'a Spec, raw: &'a str) -> Found<'a> {
             .all(|(want, got)| match want {
                 Segment::Literal(literal) => {
                     rank.push(true);
-                    decode(got).is_ok_and(|d| d == *literal)
+                    if got.contains('%') {
+                        decode(got).is_ok_and(|d| d == *literal)
+                    } else {
+                        got == literal
+                    }
                 }
                 Segment::Param(_) => {
                     rank.push(false);
