@@ -268,11 +268,13 @@ impl SandboxBuilder {
             (None, true) => store::Store::empty(&spec),
             (None, false) => store::Store::page(&spec),
         };
+        // A set given with --vectors must call the served spec's operations;
+        // the embedded set is served whatever the spec.
         let vectors = match &self.vectors_dir {
-            Some(dir) => vector_set::Vectors::from_dir(dir),
+            Some(dir) => vector_set::Vectors::from_dir(dir)
+                .and_then(|v| v.check_operations(&spec).map(|()| v)),
             None => vector_set::Vectors::embedded(),
         }
-        .and_then(|v| v.check_operations(&spec).map(|()| v))
         .map_err(Error)?;
         let seed = self.seed.unwrap_or_else(random_seed);
         let address = SocketAddr::new(self.host, self.port);

@@ -360,6 +360,7 @@ paths:
             ["query mode: query parameter mode: \"b \" is not one of \"a\", \"b\""]
         );
         assert_eq!(run("1", "m%6Fde=a", &[]), Ok(vec!["1".to_owned()]));
+        assert_eq!(run("1", "mode=a&deep=false", &[]), Ok(vec!["1".to_owned()]));
         assert_eq!(
             run("1", "mode=a", &[("x-trace", "\u{e9}")]).unwrap_err(),
             ["header X-Trace: header X-Trace is not visible ASCII text"]

@@ -143,6 +143,9 @@ mod tests {
             find(&spec, "/v1/lbs//backends/b"),
             Found::Path(2, vec![("lb_id", ""), ("backend_name", "b")])
         );
+        // Two templates of the same shape: the first in the spec wins.
+        let twins = Spec::parse("paths:\n  /t/{a}: {get: {}}\n  /t/{b}: {put: {}}\n").unwrap();
+        assert_eq!(find(&twins, "/t/1"), Found::Path(0, vec![("a", "1")]));
         for unknown in [
             "/v1/lbs/42/backends/b/",
             "/v1/lbs/42/b",

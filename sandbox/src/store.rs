@@ -342,3 +342,76 @@ fn read(
             .insert(key.clone(), Bytes::from(item.to_text()));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(text: &str) -> Json {
+        serde_json::from_str(text).unwrap()
+    }
+
+    const TWO: &str = r#"
+paths:
+  /a/{x}: {put: {requestBody: {content: {application/json: {schema: {type: object, properties: {x: {type: string}}}}}}}}
+  /b/{p}/c/{y}: {delete: {}}
+"#;
+
+    #[test]
+    fn a_spec_without_resources_keeps_only_an_empty_state() {
+        let spec = Spec::parse("paths:\n  /x: {get: {}}\n").unwrap();
+        assert!(Store::from_document(&spec, &doc("{}")).is_ok());
+        let refused = Store::from_document(&spec, &doc(r#"{"a": 1}"#)).unwrap_err();
+        assert_eq!(
+            refused[0].message,
+            "the spec has no stored resource: the state must be {}"
+        );
+        assert_eq!(Store::empty(&spec).document(&spec).to_text(), "{}");
+    }
+
+    #[test]
+    fn two_resources_nest_each_under_its_item_path() {
+        let spec = Spec::parse(TWO).unwrap();
+        let text = r#"{"/a/{x}": {"k": {"x": "k"}}, "/b/{p}/c/{y}": {"P": {"Y": 1}}}"#;
+        let store = Store::from_document(&spec, &doc(text)).unwrap();
+        assert_eq!(store.document(&spec).to_text(), text.replace(' ', ""));
+        assert_eq!(
+            store.get(0, &[], "k").map(|b| &b[..]),
+            Some(&br#"{"x":"k"}"#[..])
+        );
+        assert_eq!(
+            store.get(1, &["P".to_owned()], "Y").map(|b| &b[..]),
+            Some(&b"1"[..])
+        );
+        let refused = Store::from_document(
+            &spec,
+            &doc(r#"{"/z": {}, "/a/{x}": {"k": {"x": "other"}}}"#),
+        )
+        .unwrap_err();
+        assert_eq!(
+            refused,
+            [
+                at(
+                    "/~1z",
+                    "\"/z\" is not the item path of a stored resource".into()
+                ),
+                at(
+                    "/~1a~1{x}/k/x",
+                    "\"other\" differs from its key \"k\"".into()
+                ),
+            ]
+        );
+        let refused = Store::from_document(&spec, &doc("[]")).unwrap_err();
+        assert_eq!(
+            refused[0].message,
+            "state must be an object of item path to items"
+        );
+        let refused =
+            Store::from_document(&spec, &doc(r#"{"/b/{p}/c/{y}": {"P": 3}}"#)).unwrap_err();
+        assert_eq!(refused[0].pointer, "/~1b~1{p}~1c~1{y}/P");
+        assert_eq!(
+            refused[0].message,
+            "state must be an object of p to an object of y to /b/{p}/c/{y}"
+        );
+    }
+}

@@ -305,6 +305,32 @@ async fn an_idempotency_key_replays_the_first_answer_or_refuses_another_body() {
     assert_eq!(status, 422);
     let (status, _, _) = create(&sandbox, &[TOKEN, other], &backend("e")).await;
     assert_eq!(status, 201);
+    // Only a POST is keyed: PUTs with one key and other bodies each apply.
+    let (status, _, _) = call(
+        &sandbox,
+        "update_backend",
+        "PUT",
+        "/v1/lbs/7/backends/e",
+        &[TOKEN, key],
+        Some(&backend("e")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _, headers) = call(
+        &sandbox,
+        "update_backend",
+        "PUT",
+        "/v1/lbs/7/backends/e",
+        &[TOKEN, key],
+        Some(&backend("f")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(headers.get("idempotent-replayed").is_none());
+    assert!(
+        sandbox.state()["7"].get("f").is_some(),
+        "the second PUT was not applied"
+    );
     // Emptying the state forgets the keys.
     http()
         .delete(format!("{}/__sandbox/state", sandbox.base_url()))
@@ -436,5 +462,68 @@ async fn every_future_spec_is_served() {
     assert!(
         error.to_string().starts_with("--spec /nonexistent.yaml: "),
         "{error}"
+    );
+}
+
+/// An optional body is checked when sent and may be left out; a required
+/// one may not.
+#[tokio::test]
+async fn optional_and_required_bodies() {
+    let spec = r#"
+openapi: 3.0.3
+paths:
+  /things:
+    post:
+      operationId: make_thing
+      requestBody:
+        required: false
+        content: {application/json: {schema: {type: object, required: [a]}}}
+      responses:
+        "202": {description: made}
+  /others:
+    post:
+      operationId: make_other
+      requestBody:
+        required: true
+        content: {application/json: {schema: {type: object}}}
+      responses:
+        "202": {description: made}
+"#;
+    let file = std::env::temp_dir().join(format!("sandbox-bodies-{}.yaml", std::process::id()));
+    std::fs::write(&file, spec).unwrap();
+    let sandbox = Sandbox::builder().spec_file(&file).start().await.unwrap();
+    std::fs::remove_file(&file).unwrap();
+    let (status, _, _) = call(&sandbox, "make_thing", "POST", "/things", &[], None).await;
+    assert_eq!(status, 202, "an optional body left out");
+    let (status, body, _) = call(
+        &sandbox,
+        "make_thing",
+        "POST",
+        "/things",
+        &[],
+        Some(&json!({})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["message"].as_str().unwrap()),
+        (
+            422,
+            "body does not match the request body schema: /a: is required"
+        )
+    );
+    let response = http()
+        .post(format!("{}/others", sandbox.base_url()))
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
+    let (status, body, _) = answer(response).await;
+    assert_eq!(
+        (status, body["message"].as_str().unwrap()),
+        (
+            400,
+            "body is not JSON: EOF while parsing a value at line 1 column 0"
+        ),
+        "a required body left out"
     );
 }
