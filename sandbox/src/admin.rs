@@ -1,11 +1,13 @@
-//! Admin routes under `/__sandbox/` (no token needed; the sandbox binds
-//! loopback unless told otherwise):
+//! Admin routes under `/__sandbox/`. Without `--admin-token` they need no
+//! token (the sandbox binds loopback unless told otherwise, and refuses a
+//! non-loopback `--host` without one); with it, every one but health needs
+//! `Authorization: Bearer <admin token>`.
 //!
 //! | route | what |
 //! | --- | --- |
 //! | `GET /__sandbox/health` | `{"status": "ok", "version", "spec_sha256"}` |
-//! | `GET /__sandbox/state` | the stored backends: `{lb_id: {backend_name: backend}}` |
-//! | `PUT /__sandbox/state` | replaces them (each backend must validate and carry its key as `name`) |
+//! | `GET /__sandbox/state` | the stored items: `{lb_id: {backend_name: backend}}` |
+//! | `PUT /__sandbox/state` | replaces them (each must validate and carry its key as its key field) |
 //! | `DELETE /__sandbox/state` | empties them |
 //! | `GET /__sandbox/requests` | the journal: `{"capacity", "dropped", "requests": [...]}`, oldest first |
 //! | `DELETE /__sandbox/requests` | empties it |
@@ -16,24 +18,51 @@
 use std::sync::Arc;
 
 use axum::{
-    body::Body,
+    body::{Body, Bytes},
     extract::{Request, State},
-    http::{Response, StatusCode},
+    http::{header, Response, StatusCode},
 };
 use serde_json::{json, Value};
 
 use crate::{
-    api::{read_body, BodyError},
+    body,
     faults::Faults,
-    server::{self, lock, Shared},
-    store,
+    ordered::Json,
+    respond,
+    shared::{lock, Shared},
+    store::Store,
 };
 
 /// The largest admin body (a state document).
 pub const MAX_ADMIN_BODY: usize = 16 * 1024 * 1024;
 
+/// The 401 to answer an admin request that lacks the admin token, if
+/// the sandbox has one.
+pub(crate) fn refuse(shared: &Shared, request: &Request) -> Option<Response<Body>> {
+    let token = shared.admin_token.as_ref()?;
+    let sent = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim());
+    if sent == Some(token.as_str()) {
+        return None;
+    }
+    let mut response = respond::error(
+        StatusCode::UNAUTHORIZED,
+        "admin routes need Authorization: Bearer <admin token> (the sandbox was started with --admin-token)",
+    );
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Bearer"),
+    );
+    Some(response)
+}
+
 pub(crate) async fn health(State(shared): State<Arc<Shared>>) -> Response<Body> {
-    server::json_response(
+    respond::json_response(
         StatusCode::OK,
         &json!({
             "status": "ok",
@@ -44,8 +73,8 @@ pub(crate) async fn health(State(shared): State<Arc<Shared>>) -> Response<Body> 
 }
 
 pub(crate) async fn get_state(State(shared): State<Arc<Shared>>) -> Response<Body> {
-    let state = lock(&shared.state).clone();
-    server::json_response(StatusCode::OK, &json!(state))
+    let document = lock(&shared.data).store.document(&shared.spec);
+    respond::json_bytes(StatusCode::OK, Bytes::from(document.to_text()))
 }
 
 pub(crate) async fn put_state(
@@ -56,20 +85,19 @@ pub(crate) async fn put_state(
         Ok(value) => value,
         Err(response) => return response,
     };
-    match store::parse_state(shared.spec, &document) {
-        Ok(state) => {
-            *lock(&shared.state) = state;
-            server::json_response(StatusCode::OK, &document)
+    match Store::from_document(&shared.spec, &document) {
+        Ok(store) => {
+            let answer = store.document(&shared.spec).to_text();
+            shared.set_store(store);
+            respond::json_bytes(StatusCode::OK, Bytes::from(answer))
         }
-        Err(violations) => {
-            server::violations(StatusCode::BAD_REQUEST, "state refused", &violations)
-        }
+        Err(violations) => respond::problems(StatusCode::BAD_REQUEST, "state refused", &violations),
     }
 }
 
 pub(crate) async fn delete_state(State(shared): State<Arc<Shared>>) -> Response<Body> {
-    lock(&shared.state).clear();
-    server::json_response(StatusCode::OK, &json!({}))
+    shared.set_store(Store::empty(&shared.spec));
+    respond::json_response(StatusCode::OK, &json!({}))
 }
 
 pub(crate) async fn get_requests(State(shared): State<Arc<Shared>>) -> Response<Body> {
@@ -80,7 +108,7 @@ pub(crate) async fn get_requests(State(shared): State<Arc<Shared>>) -> Response<
         "requests": journal.entries(),
     });
     drop(journal);
-    server::json_response(StatusCode::OK, &body)
+    respond::json_response(StatusCode::OK, &body)
 }
 
 pub(crate) async fn delete_requests(State(shared): State<Arc<Shared>>) -> Response<Body> {
@@ -88,11 +116,11 @@ pub(crate) async fn delete_requests(State(shared): State<Arc<Shared>>) -> Respon
     journal.clear();
     let body = json!({ "capacity": journal.capacity(), "dropped": 0, "requests": [] });
     drop(journal);
-    server::json_response(StatusCode::OK, &body)
+    respond::json_response(StatusCode::OK, &body)
 }
 
 pub(crate) async fn get_faults(State(shared): State<Arc<Shared>>) -> Response<Body> {
-    server::json_response(
+    respond::json_response(
         StatusCode::OK,
         &json!({ "faults": shared.faults().to_string() }),
     )
@@ -103,11 +131,11 @@ pub(crate) async fn put_faults(
     request: Request,
 ) -> Response<Body> {
     let document = match json_body(request).await {
-        Ok(value) => value,
+        Ok(value) => value.to_value(),
         Err(response) => return response,
     };
     let Some(text) = document.get("faults").and_then(Value::as_str) else {
-        return server::error(
+        return respond::error(
             StatusCode::BAD_REQUEST,
             "faults body must be {\"faults\": \"503=0.1,...\"}",
         );
@@ -116,45 +144,23 @@ pub(crate) async fn put_faults(
         Ok(faults) => {
             let body = json!({ "faults": faults.to_string() });
             shared.set_faults(faults);
-            server::json_response(StatusCode::OK, &body)
+            respond::json_response(StatusCode::OK, &body)
         }
-        Err(why) => server::error(StatusCode::BAD_REQUEST, why),
+        Err(why) => respond::error(StatusCode::BAD_REQUEST, why),
     }
 }
 
 pub(crate) async fn delete_faults(State(shared): State<Arc<Shared>>) -> Response<Body> {
     shared.set_faults(Faults::none());
-    server::json_response(StatusCode::OK, &json!({ "faults": "" }))
+    respond::json_response(StatusCode::OK, &json!({ "faults": "" }))
 }
 
-pub(crate) async fn method_not_allowed(request: Request) -> Response<Body> {
-    server::error(
-        StatusCode::METHOD_NOT_ALLOWED,
-        format!(
-            "method {} is not allowed on {}",
-            request.method(),
-            request.uri().path()
-        ),
-    )
-}
-
-/// An admin request's body as JSON, or the answer saying why not.
-async fn json_body(request: Request) -> Result<Value, Response<Body>> {
-    let bytes = read_body(request.into_body(), MAX_ADMIN_BODY)
+/// An admin request's body as JSON (keys in order), or the answer saying
+/// why not.
+async fn json_body(request: Request) -> Result<Json, Response<Body>> {
+    let bytes = body::read(request.into_body(), MAX_ADMIN_BODY)
         .await
-        .map_err(|e| match e {
-            BodyError::TooLarge => server::error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("body is larger than the limit of {MAX_ADMIN_BODY} bytes"),
-            ),
-            BodyError::TimedOut => {
-                server::error(StatusCode::REQUEST_TIMEOUT, "body did not arrive in time")
-            }
-            BodyError::Broken(why) => server::error(
-                StatusCode::BAD_REQUEST,
-                format!("body could not be read: {why}"),
-            ),
-        })?;
+        .map_err(|e| respond::unreadable(&e, MAX_ADMIN_BODY))?;
     serde_json::from_slice(&bytes)
-        .map_err(|e| server::error(StatusCode::BAD_REQUEST, format!("body is not JSON: {e}")))
+        .map_err(|e| respond::error(StatusCode::BAD_REQUEST, format!("body is not JSON: {e}")))
 }

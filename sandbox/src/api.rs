@@ -1,116 +1,47 @@
-//! The API itself: `PUT /v1/lbs/{lb_id}/backends/{backend_name}`, checked in
-//! this order, each failure answered with the spec's error body and nothing
-//! stored:
+//! The API: every operation of the served spec, each request checked in
+//! this order, each failure answered with the spec's error body and
+//! nothing stored:
 //!
 //! | check | status |
 //! | --- | --- |
-//! | a route of the spec | 404 |
-//! | method `PUT` | 405, with `Allow: PUT` |
-//! | `Authorization: Bearer <token>`, token accepted | 401, with `WWW-Authenticate: Bearer` |
-//! | path values percent-decode to UTF-8, not empty, not `.` or `..` | 400 |
-//! | `Content-Type: application/json` | 415 |
-//! | body at most 1 MiB | 413 |
-//! | body arrives within 30 s | 408 |
+//! | a path of the spec (templates matched segment by segment) | 404 naming the spec's operations; 400 for a malformed `%` escape |
+//! | a method of that path | 405, with `Allow` from the spec |
+//! | `Authorization: Bearer <token>`, token accepted (where the spec asks for it) | 401, with `WWW-Authenticate: Bearer` |
+//! | path, query and header parameters (see `params`) | 400, every problem naming its parameter |
+//! | `Content-Type: application/json` (operations with a body) | 415 |
+//! | body at most 1 MiB, arriving within 30 s | 413, 408 |
 //! | body is JSON | 400 |
-//! | body matches the spec's `Backend` schema | 422, every violation with its JSON Pointer |
-//! | the backend is stored | 404 |
-//! | a rename does not land on another stored backend | 409 |
+//! | body matches the operation's schema | 422, every violation with its JSON Pointer |
 //!
-//! Then the backend is replaced and the answer is 200 with it. Faults and
-//! latency (if set) come first, after the body is read.
+//! Then `resources` does what the operation does. Faults and latency (if
+//! set) come first, after the body is read.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use axum::{
     body::{Body, Bytes},
-    extract::{Request, State},
+    extract::Request,
     http::{header, request::Parts, HeaderMap, HeaderValue, Method, Response, StatusCode},
 };
-use bytes::BytesMut;
-use http_body_util::BodyExt;
-use percent_encoding::percent_decode_str;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::{
+    body::{self, BodyError, JsonBody, MAX_BODY},
     faults::Fault,
     journal::{Record, Validation},
-    server::{self, lock, RequestId, Shared},
-    store::{self, Refusal},
+    params, resources, respond,
+    routes::{self, Found},
+    shared::{RequestId, Shared},
+    spec::{Operation, Spec},
 };
 
-/// The largest body the API takes.
-pub const MAX_BODY: usize = 1024 * 1024;
-/// How long a body may take to arrive.
-const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Bodies at least this large are checked on a blocking thread, so that a
+/// few large requests cannot hold up the runtime's workers (and with them
+/// the health route).
+const CHECK_APART_FROM: usize = 64 * 1024;
 
-/// The route of the spec, for messages.
-const ROUTE: &str = "/v1/lbs/{lb_id}/backends/{backend_name}";
-
-/// Everything no other route takes: vector mode, then the API.
-pub(crate) async fn fallback(
-    State(shared): State<Arc<Shared>>,
-    request: Request,
-) -> Response<Body> {
-    if request.uri().path().starts_with("/__vectors/") {
-        return crate::vectors::serve(&shared, request).await;
-    }
-    if request.uri().path().starts_with("/__sandbox") {
-        return server::error(
-            StatusCode::NOT_FOUND,
-            format!(
-                "no admin route {}: see /__sandbox/health, /__sandbox/state, /__sandbox/requests, /__sandbox/faults",
-                request.uri().path()
-            ),
-        );
-    }
-    api(&shared, request).await
-}
-
-/// Why a body could not be read.
-pub(crate) enum BodyError {
-    TooLarge,
-    TimedOut,
-    Broken(String),
-}
-
-/// Reads a body of at most `limit` bytes within [`BODY_TIMEOUT`]. A longer
-/// body is read on and dropped (up to [`DRAIN_MAX`] bytes) so that the client
-/// reads the 413 rather than a reset connection.
-pub(crate) async fn read_body(body: Body, limit: usize) -> Result<Bytes, BodyError> {
-    match tokio::time::timeout(BODY_TIMEOUT, read_frames(body, limit)).await {
-        Err(_) => Err(BodyError::TimedOut),
-        Ok(result) => result,
-    }
-}
-
-/// How much of a too-large body is read and dropped.
-const DRAIN_MAX: usize = 16 * 1024 * 1024;
-
-async fn read_frames(mut body: Body, limit: usize) -> Result<Bytes, BodyError> {
-    let mut kept = BytesMut::new();
-    let mut total = 0usize;
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| BodyError::Broken(e.to_string()))?;
-        let Ok(data) = frame.into_data() else {
-            continue;
-        };
-        total = total.saturating_add(data.len());
-        if total > limit {
-            if total > DRAIN_MAX {
-                return Err(BodyError::TooLarge);
-            }
-            continue;
-        }
-        kept.extend_from_slice(&data);
-    }
-    if total > limit {
-        Err(BodyError::TooLarge)
-    } else {
-        Ok(kept.freeze())
-    }
-}
-
-async fn api(shared: &Shared, request: Request) -> Response<Body> {
+/// Handles one API request, recording it in the journal.
+pub(crate) async fn handle(shared: Arc<Shared>, request: Request) -> Response<Body> {
     let id = request
         .extensions()
         .get::<RequestId>()
@@ -123,7 +54,7 @@ async fn api(shared: &Shared, request: Request) -> Response<Body> {
         .to_owned();
     let mut record = Record::new(&id, request.method().as_str(), &target, request.headers());
     let (parts, body) = request.into_parts();
-    let body = read_body(body, MAX_BODY).await;
+    let body = body::read(body, MAX_BODY).await;
     if let Ok(bytes) = &body {
         record.set_body(bytes);
     }
@@ -135,11 +66,11 @@ async fn api(shared: &Shared, request: Request) -> Response<Body> {
     if let Some(fault) = faults.pick(shared.next_fault_draw()) {
         record.fault = Some(fault.to_string());
         let response = match fault {
-            Fault::Reset => server::reset(),
+            Fault::Reset => respond::reset(),
             Fault::Status(status) => {
                 let status =
                     StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-                let mut response = server::error(
+                let mut response = respond::error(
                     status,
                     format!("injected fault: {} (sandbox --faults)", status.as_u16()),
                 );
@@ -156,21 +87,31 @@ async fn api(shared: &Shared, request: Request) -> Response<Body> {
         return response;
     }
 
-    let response = answer(shared, &parts, body, &mut record);
+    let large = body.as_ref().is_ok_and(|b| b.len() >= CHECK_APART_FROM);
+    let (response, mut record) = if large {
+        let apart = Arc::clone(&shared);
+        let checked = tokio::task::spawn_blocking(move || {
+            let response = answer(&apart, &parts, body, &mut record);
+            (response, record)
+        })
+        .await;
+        match checked {
+            Ok(done) => done,
+            // Only a panic in the checks gets here; the journal has nothing.
+            Err(_) => {
+                return respond::error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the sandbox failed to check this request",
+                )
+            }
+        }
+    } else {
+        let response = answer(&shared, &parts, body, &mut record);
+        (response, record)
+    };
     record.status = Some(response.status().as_u16());
     shared.finish(record);
     response
-}
-
-/// The raw `lb_id` and `backend_name` of a path of the spec's route.
-fn route(path: &str) -> Option<(&str, &str)> {
-    let rest = path.strip_prefix("/v1/lbs/")?;
-    let (lb_id, rest) = rest.split_once('/')?;
-    let backend_name = rest.strip_prefix("backends/")?;
-    if backend_name.contains('/') {
-        return None;
-    }
-    Some((lb_id, backend_name))
 }
 
 fn answer(
@@ -179,99 +120,126 @@ fn answer(
     body: Result<Bytes, BodyError>,
     record: &mut Record,
 ) -> Response<Body> {
-    let Some((lb_raw, name_raw)) = route(parts.uri.path()) else {
-        return server::error(
-            StatusCode::NOT_FOUND,
-            format!(
-                "no route for {} {}: the API has PUT {ROUTE}",
-                parts.method,
-                parts.uri.path()
-            ),
-        );
+    let spec = &*shared.spec;
+    let raw_path = parts.uri.path();
+    let (path, raw_values) = match routes::find(spec, raw_path) {
+        Found::Path(path, values) => (path, values),
+        Found::Unknown => return unknown_path(spec, &parts.method, raw_path),
     };
-    if parts.method != Method::PUT {
-        let mut response = server::error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            format!("method {} is not allowed on {ROUTE}: use PUT", parts.method),
-        );
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("PUT"));
-        return response;
-    }
-    if let Err(why) = authorize(&shared.tokens, &parts.headers) {
-        let mut response = server::error(StatusCode::UNAUTHORIZED, why);
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        return response;
-    }
-    let lb_id = match path_value("lb_id", lb_raw) {
-        Ok(v) => v,
-        Err(why) => return server::error(StatusCode::BAD_REQUEST, why),
+    let Some(op) = spec.operation(path, &parts.method) else {
+        return method_not_allowed(spec, path, &parts.method);
     };
-    let backend_name = match path_value("backend_name", name_raw) {
-        Ok(v) => v,
-        Err(why) => return server::error(StatusCode::BAD_REQUEST, why),
-    };
-    if let Err(why) = json_content_type(&parts.headers) {
-        return server::error(StatusCode::UNSUPPORTED_MEDIA_TYPE, why);
-    }
-    let bytes = match body {
-        Ok(bytes) => bytes,
-        Err(BodyError::TooLarge) => {
-            return server::error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("body is larger than the limit of {MAX_BODY} bytes"),
-            )
+    record.operation = Some(op.id.clone());
+    if op.bearer {
+        if let Err(why) = authorize(&shared.tokens, &parts.headers) {
+            let mut response = respond::error(StatusCode::UNAUTHORIZED, why);
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return response;
         }
-        Err(BodyError::TimedOut) => {
-            return server::error(
-                StatusCode::REQUEST_TIMEOUT,
-                format!("body did not arrive within {} s", BODY_TIMEOUT.as_secs()),
-            )
-        }
-        Err(BodyError::Broken(why)) => {
-            return server::error(
-                StatusCode::BAD_REQUEST,
-                format!("body could not be read: {why}"),
-            )
+    }
+    let values = match params::check(spec, op, &raw_values, parts.uri.query(), &parts.headers) {
+        Ok(values) => values,
+        Err(problems) => {
+            record.validation = Some(Validation {
+                valid: false,
+                violations: Vec::new(),
+                parameters: problems.clone(),
+            });
+            return respond::problems(StatusCode::BAD_REQUEST, "", &problems);
         }
     };
-    let backend: Value = match serde_json::from_slice(&bytes) {
-        Ok(value) => value,
-        Err(e) => return server::error(StatusCode::BAD_REQUEST, format!("body is not JSON: {e}")),
+    let checked = match check_body(spec, op, &parts.headers, body, record) {
+        Ok(checked) => checked,
+        Err(response) => return *response,
     };
-    let violations = shared.spec.check_backend(&backend);
+    resources::answer(shared, op, &values, parts, checked.as_ref(), record)
+}
+
+/// The body's checks, for an operation that takes one.
+fn check_body(
+    spec: &Spec,
+    op: &Operation,
+    headers: &HeaderMap,
+    body: Result<Bytes, BodyError>,
+    record: &mut Record,
+) -> Result<Option<JsonBody>, Box<Response<Body>>> {
+    let Some(declared) = &op.body else {
+        return Ok(None);
+    };
+    let empty = body.as_ref().is_ok_and(Bytes::is_empty);
+    if empty && !declared.required {
+        return Ok(None);
+    }
+    if let Err(why) = json_content_type(headers) {
+        return Err(Box::new(respond::error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            why,
+        )));
+    }
+    let bytes = body.map_err(|e| respond::unreadable(&e, MAX_BODY))?;
+    let value: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| respond::error(StatusCode::BAD_REQUEST, format!("body is not JSON: {e}")))?;
+    let violations = spec.check(declared.validator, &value);
+    let valid = violations.is_empty();
     record.validation = Some(Validation {
-        valid: violations.is_empty(),
+        valid,
         violations: violations.clone(),
+        parameters: Vec::new(),
     });
-    if !violations.is_empty() {
-        return server::violations(
+    if !valid {
+        return Err(Box::new(respond::problems(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "body does not match the Backend schema",
+            &format!("body does not match the {} schema", declared.name),
             &violations,
+        )));
+    }
+    Ok(Some(JsonBody { bytes, value }))
+}
+
+/// 404 for a path of no template (400 if it has a malformed escape).
+fn unknown_path(spec: &Spec, method: &Method, raw: &str) -> Response<Body> {
+    if let Some(at) = routes::malformed(raw) {
+        return respond::error(
+            StatusCode::BAD_REQUEST,
+            format!("path {raw:?} has a malformed percent-escape at byte {at}"),
         );
     }
-    // The answer is the backend as stored: serialized before it moves in.
-    let answer = backend.to_string();
-    let outcome = store::update(&mut lock(&shared.state), &lb_id, &backend_name, backend);
-    match outcome {
-        Ok(()) => server::json_text(StatusCode::OK, answer),
-        Err(Refusal::NotFound) => server::error_with(
-            StatusCode::NOT_FOUND,
-            format!("backend_name {backend_name:?} not found on lb_id {lb_id:?}"),
-            json!({ "lb_id": lb_id, "backend_name": backend_name }),
+    let known: Vec<String> = spec
+        .operations()
+        .into_iter()
+        .map(|op| format!("{} {}", op.method, op.path))
+        .collect();
+    respond::error(
+        StatusCode::NOT_FOUND,
+        format!(
+            "no route for {method} {raw}: the spec has {}",
+            if known.is_empty() {
+                "no operation".to_owned()
+            } else {
+                known.join(", ")
+            }
         ),
-        Err(Refusal::Conflict(name)) => server::error_with(
-            StatusCode::CONFLICT,
-            format!(
-                "cannot rename backend_name {backend_name:?} to name {name:?}: lb_id {lb_id:?} already has a backend {name:?}"
-            ),
-            json!({ "lb_id": lb_id, "backend_name": backend_name, "name": name }),
+    )
+}
+
+/// 405 with the path's methods in `Allow`.
+fn method_not_allowed(spec: &Spec, path: usize, method: &Method) -> Response<Body> {
+    let item = &spec.paths[path];
+    let methods: Vec<&str> = item.methods.iter().map(|(m, _)| m.as_str()).collect();
+    let mut response = respond::error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!(
+            "method {method} is not allowed on {}: use {}",
+            item.template,
+            methods.join(" or ")
         ),
+    );
+    if let Ok(allow) = HeaderValue::from_str(&methods.join(", ")) {
+        response.headers_mut().insert(header::ALLOW, allow);
     }
+    response
 }
 
 /// Checks `Authorization: Bearer <token>`; the message never shows the value.
@@ -296,18 +264,6 @@ pub(crate) fn authorize(tokens: &[String], headers: &HeaderMap) -> Result<(), St
     Ok(())
 }
 
-/// One path segment, percent-decoded.
-fn path_value(field: &str, raw: &str) -> Result<String, String> {
-    let decoded = percent_decode_str(raw)
-        .decode_utf8()
-        .map_err(|_| format!("{field} {raw:?} is not UTF-8 once percent-decoded"))?;
-    match decoded.as_ref() {
-        "" => Err(format!("{field} is empty")),
-        "." | ".." => Err(format!("{field} {decoded:?} is a dot segment")),
-        _ => Ok(decoded.into_owned()),
-    }
-}
-
 fn json_content_type(headers: &HeaderMap) -> Result<(), String> {
     let Some(value) = headers.get(header::CONTENT_TYPE) else {
         return Err("missing content-type: send application/json".into());
@@ -324,38 +280,6 @@ fn json_content_type(headers: &HeaderMap) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn route_takes_exactly_two_raw_segments() {
-        assert_eq!(route("/v1/lbs/42/backends/b"), Some(("42", "b")));
-        assert_eq!(
-            route("/v1/lbs/4%2F2/backends/%252F"),
-            Some(("4%2F2", "%252F"))
-        );
-        assert_eq!(route("/v1/lbs//backends/b"), Some(("", "b")));
-        assert_eq!(route("/v1/lbs/42/backends/b/"), None);
-        assert_eq!(route("/v1/lbs/42/b"), None);
-        assert_eq!(route("/v1/lbs/42/other/b"), None);
-        assert_eq!(route("/v2/lbs/42/backends/b"), None);
-    }
-
-    #[test]
-    fn path_values_decode_once() {
-        assert_eq!(path_value("lb_id", "50%25").unwrap(), "50%");
-        assert_eq!(path_value("lb_id", "%252F").unwrap(), "%2F");
-        assert_eq!(path_value("lb_id", "a%20b").unwrap(), "a b");
-        assert_eq!(path_value("lb_id", "%C3%A9").unwrap(), "é");
-        assert!(path_value("lb_id", "%FF")
-            .unwrap_err()
-            .contains("not UTF-8"));
-        assert_eq!(
-            path_value("backend_name", "").unwrap_err(),
-            "backend_name is empty"
-        );
-        assert!(path_value("lb_id", "%2E%2E")
-            .unwrap_err()
-            .contains("dot segment"));
-    }
 
     fn auth(value: &[u8]) -> Result<(), String> {
         let mut headers = HeaderMap::new();
@@ -389,5 +313,27 @@ mod tests {
             .unwrap_err()
             .starts_with("token not accepted"));
         assert_eq!(authorize(&["x".into()], &headers), Ok(()));
+        headers.append(header::AUTHORIZATION, HeaderValue::from_static("Bearer x"));
+        assert!(authorize(&[], &headers)
+            .unwrap_err()
+            .starts_with("more than one"));
+    }
+
+    #[test]
+    fn the_media_type_is_json_with_any_parameters() {
+        let mut headers = HeaderMap::new();
+        assert!(json_content_type(&headers)
+            .unwrap_err()
+            .starts_with("missing"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("Application/JSON ; charset=utf-8"),
+        );
+        assert_eq!(json_content_type(&headers), Ok(()));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/jsonx"),
+        );
+        assert!(json_content_type(&headers).is_err());
     }
 }

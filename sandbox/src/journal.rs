@@ -1,14 +1,17 @@
 //! The request journal: what arrived at the API routes and what was
 //! answered, the newest entries up to its capacity (`--journal`, default
-//! 1000), with the bearer token never stored.
+//! 1000), with the bearer token never stored. Each entry keeps a copy of
+//! at most [`MAX_BODY_KEPT`] bytes of the body (never the request's own
+//! buffer), so the journal's memory is bounded by entries × excerpt; the
+//! body shows with its keys in the order they arrived.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use bytes::Bytes;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
-use crate::spec::Violation;
+use crate::{ordered::Json, params::ParameterViolation, spec::Violation};
 
 /// Bodies are kept up to this many bytes per entry.
 pub const MAX_BODY_KEPT: usize = 16 * 1024;
@@ -16,7 +19,7 @@ pub const MAX_BODY_KEPT: usize = 16 * 1024;
 const MAX_HEADER_KEPT: usize = 1024;
 
 /// One request as the journal shows it (`GET /__sandbox/requests`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct JournalEntry {
     /// The `x-request-id` the answer carried.
     pub id: String,
@@ -29,11 +32,17 @@ pub struct JournalEntry {
     /// The request target as sent: raw path, still percent-encoded, and the
     /// query if any.
     pub path: String,
+    /// The spec's `operationId` the request was routed to, if any.
+    #[serde(default)]
+    pub operation: Option<String>,
     /// Header names in lower case; repeated headers joined with `", "`;
     /// `authorization` shown as `Bearer <redacted>`.
     pub headers: BTreeMap<String, String>,
-    /// The body, when it is JSON (and not cut).
+    /// The body, when it is JSON (and not cut). Serialized with its keys
+    /// in the order they arrived.
     pub body: Option<Value>,
+    #[serde(skip)]
+    body_as_sent: Option<Json>,
     /// The body as text (invalid UTF-8 replaced), when it is not JSON or was
     /// cut at [`MAX_BODY_KEPT`] bytes.
     pub body_text: Option<String>,
@@ -47,15 +56,67 @@ pub struct JournalEntry {
     pub fault: Option<String>,
     /// The status answered; `null` when the connection was reset.
     pub status: Option<u16>,
+    /// How the answer was made when nothing was stored for it (the spec's
+    /// example, or a value built from its schema), or an idempotent replay.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
-/// The outcome of the schema check.
+impl Serialize for JournalEntry {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// The entry as written: the body in arrival order.
+        #[derive(Serialize)]
+        struct Written<'a> {
+            id: &'a str,
+            received_at: &'a str,
+            duration_ms: f64,
+            method: &'a str,
+            path: &'a str,
+            operation: &'a Option<String>,
+            headers: &'a BTreeMap<String, String>,
+            body: Option<Json>,
+            body_text: &'a Option<String>,
+            body_bytes: Option<usize>,
+            body_truncated: bool,
+            validation: &'a Option<Validation>,
+            fault: &'a Option<String>,
+            status: Option<u16>,
+            note: &'a Option<String>,
+        }
+        Written {
+            id: &self.id,
+            received_at: &self.received_at,
+            duration_ms: self.duration_ms,
+            method: &self.method,
+            path: &self.path,
+            operation: &self.operation,
+            headers: &self.headers,
+            body: match (&self.body_as_sent, &self.body) {
+                (Some(sent), _) => Some(sent.clone()),
+                (None, body) => body.as_ref().map(Json::from),
+            },
+            body_text: &self.body_text,
+            body_bytes: self.body_bytes,
+            body_truncated: self.body_truncated,
+            validation: &self.validation,
+            fault: &self.fault,
+            status: self.status,
+            note: &self.note,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// The outcome of the checks of a request's parameters and body.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Validation {
     /// No violation.
     pub valid: bool,
-    /// Every violation, each with its JSON Pointer.
+    /// Every violation of the body, each with its JSON Pointer.
     pub violations: Vec<Violation>,
+    /// Every violation of a parameter, each naming it (left out when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<ParameterViolation>,
 }
 
 /// A request being recorded; becomes a [`JournalEntry`].
@@ -67,12 +128,14 @@ pub(crate) struct Record {
     pub duration_ms: f64,
     pub method: String,
     pub path: String,
+    pub operation: Option<String>,
     pub headers: BTreeMap<String, String>,
     pub body: Option<Bytes>,
     pub body_bytes: Option<usize>,
     pub validation: Option<Validation>,
     pub fault: Option<String>,
     pub status: Option<u16>,
+    pub note: Option<String>,
 }
 
 impl Record {
@@ -101,27 +164,33 @@ impl Record {
             duration_ms: 0.0,
             method: method.to_owned(),
             path: cut(path, MAX_HEADER_KEPT * 8),
+            operation: None,
             headers: kept,
             body: None,
             body_bytes: None,
             validation: None,
             fault: None,
             status: None,
+            note: None,
         }
     }
 
-    /// Keeps the first [`MAX_BODY_KEPT`] bytes of the body.
-    pub fn set_body(&mut self, body: &Bytes) {
+    /// Keeps a copy of the first [`MAX_BODY_KEPT`] bytes of the body (a
+    /// slice would keep the whole request buffer alive).
+    pub fn set_body(&mut self, body: &[u8]) {
         self.body_bytes = Some(body.len());
-        self.body = Some(body.slice(..body.len().min(MAX_BODY_KEPT)));
+        self.body = Some(Bytes::copy_from_slice(
+            &body[..body.len().min(MAX_BODY_KEPT)],
+        ));
     }
 
     fn entry(&self) -> JournalEntry {
         let truncated = self.body_bytes.unwrap_or(0) > self.body.as_ref().map_or(0, Bytes::len);
-        let json = match (&self.body, truncated) {
-            (Some(bytes), false) => serde_json::from_slice::<Value>(bytes).ok(),
+        let as_sent = match (&self.body, truncated) {
+            (Some(bytes), false) => serde_json::from_slice::<Json>(bytes).ok(),
             _ => None,
         };
+        let json = as_sent.as_ref().map(Json::to_value);
         let text = match (&self.body, &json) {
             (Some(bytes), None) => Some(String::from_utf8_lossy(bytes).into_owned()),
             _ => None,
@@ -132,14 +201,17 @@ impl Record {
             duration_ms: self.duration_ms,
             method: self.method.clone(),
             path: self.path.clone(),
+            operation: self.operation.clone(),
             headers: self.headers.clone(),
             body: json,
+            body_as_sent: as_sent,
             body_text: text,
             body_bytes: self.body_bytes,
             body_truncated: truncated,
             validation: self.validation.clone(),
             fault: self.fault.clone(),
             status: self.status,
+            note: self.note.clone(),
         }
     }
 }
@@ -290,6 +362,38 @@ mod tests {
             Some(serde_json::Value::String("x".repeat(MAX_BODY_KEPT - 2)))
         );
         assert_eq!(entry.body_text, None);
+    }
+
+    #[test]
+    fn the_body_is_a_copy_shown_in_arrival_order() {
+        let mut r = record(0);
+        let whole = Bytes::from(format!(
+            "{{\"z\": 1, \"a\": \"{}\"}}",
+            "x".repeat(MAX_BODY_KEPT)
+        ));
+        r.set_body(&whole);
+        // The kept bytes are a buffer of their own, not a view of the request's.
+        let kept = r.body.as_ref().unwrap();
+        assert_eq!(kept.len(), MAX_BODY_KEPT);
+        assert_ne!(kept.as_ptr(), whole.as_ptr());
+        let mut r = record(1);
+        r.set_body(b"{\"z\": 1, \"a\": {\"y\": 2, \"b\": 3}}");
+        let entry = r.entry();
+        assert_eq!(
+            entry.body,
+            Some(serde_json::json!({"a": {"b": 3, "y": 2}, "z": 1}))
+        );
+        let written = serde_json::to_string(&entry).unwrap();
+        assert!(
+            written.contains(r#""body":{"z":1,"a":{"y":2,"b":3}}"#),
+            "{written}"
+        );
+        let read: JournalEntry = serde_json::from_str(&written).unwrap();
+        assert_eq!(read.body, entry.body);
+        // Read back, it is written from the value, as it was read.
+        assert!(serde_json::to_string(&read)
+            .unwrap()
+            .contains(r#""body":{"a":{"b":3,"y":2},"z":1}"#));
     }
 
     #[test]

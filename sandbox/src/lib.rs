@@ -1,5 +1,7 @@
-//! A stateful stand-in for the OpenScaler API's "Update a Backend" call,
-//! known only from `openapi.yaml`, for tests, demos and SDKs in any language.
+//! A stateful stand-in for the OpenScaler API, known only from its spec
+//! (the embedded `openapi.yaml`, or another with `--spec`), for tests,
+//! demos and SDKs in any language: every operation of the spec routed,
+//! checked and, where the paths describe a resource, kept as state.
 //!
 //! ```no_run
 //! # async fn run() {
@@ -8,33 +10,63 @@
 //! # }
 //! ```
 //!
-//! What it does, and where:
-//! - `api`: the API route, `PUT /v1/lbs/{lb_id}/backends/{backend_name}`:
-//!   auth, content type, size, JSON, schema, then the stored backend.
-//! - `spec`: `openapi.yaml` turned into JSON Schema validators whose errors
-//!   name every violation with its JSON Pointer.
-//! - `store`: the backends per (lb_id, backend_name), and the sandbox's
-//!   behaviour where the vendor's page is silent (404 for a backend that is
-//!   not stored, a body `name` renames, 409 on a rename collision).
-//! - `journal`: the bounded request journal, token redacted.
-//! - `faults`: seeded error statuses, resets and latency.
-//! - `admin`: the `/__sandbox/` routes (health, state, requests, faults).
-//! - `vectors`: vector mode, the conformance vectors of `tests/vectors/`
-//!   as scripted servers that judge what they receive.
+//! # Layout
+//! The dependencies run one way, from the top of this list to its bottom.
+//!
+//! Top: the server.
 //! - `server`: the accept loop (hyper, so a fault can reset a connection).
+//! - `router`: admin routes, vector mode, and everything else to the API.
+//!
+//! Handlers.
+//! - `api`: any operation of the spec: the route, method, auth, parameters,
+//!   media type, size, JSON and schema checks, in that order.
+//! - `resources`: what a checked operation does: read, replace, remove,
+//!   create or list stored items, or answer the spec's example.
+//! - `admin`: the `/__sandbox/` routes (health, state, requests, faults).
+//! - `vectors`: vector mode's routes: each conformance vector as a
+//!   scripted server that judges what it receives.
+//!
+//! Shared state and answers, at the bottom.
+//! - `shared`: what every handler shares (spec, settings, state, journal).
+//! - `respond`: the spec's error body and JSON answers; `body`: reading a
+//!   body within a size and a time, and a body that passed its checks.
+//! - `store`: the stored items per resource, and the sandbox's behaviour
+//!   where the vendor's page is silent; `idempotency`: `Idempotency-Key`.
+//! - `journal`: the bounded request journal, token redacted.
+//! - `vector_set`: the loaded vectors and what each has received.
+//! - `faults`: seeded error statuses, resets and latency.
+//! - `spec`: the OpenAPI document read into paths, operations, parameters,
+//!   bodies, responses and resources; `routes`: paths matched to its
+//!   templates, strict percent-decoding; `params`: parameter checks;
+//!   `schema`: its schemas as JSON Schema validators whose errors name
+//!   every violation with its JSON Pointer; `examples`: values built from
+//!   a schema; `ordered`: JSON that keeps its key order.
 //!
 //! These are the sandbox's behaviours, not the vendor's: the vendor's page
-//! documents none of the error cases.
+//! documents none of the error cases, and no resource but the one backend
+//! it updates.
 
 #![deny(missing_docs)]
 
 mod admin;
 mod api;
+mod body;
+mod examples;
 pub mod faults;
+mod idempotency;
 pub mod journal;
+mod ordered;
+pub mod params;
+mod resources;
+mod respond;
+mod router;
+mod routes;
+mod schema;
 mod server;
+mod shared;
 pub mod spec;
 mod store;
+mod vector_set;
 mod vectors;
 
 use std::{
@@ -48,10 +80,12 @@ use serde_json::{json, Value};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 pub use crate::{
+    body::MAX_BODY,
     faults::{Fault, Faults},
+    idempotency::MAX_KEYS,
     journal::{JournalEntry, Validation},
-    spec::{Spec, Violation},
-    store::State,
+    params::ParameterViolation,
+    spec::{OperationSummary, Spec, Violation},
 };
 
 /// The sandbox's version, as its ready line and health route say.
@@ -82,8 +116,11 @@ pub struct SandboxBuilder {
     seed: Option<u64>,
     faults: Result<Faults, String>,
     state: Option<Value>,
+    empty: bool,
     journal_capacity: usize,
     vectors_dir: Option<PathBuf>,
+    spec_file: Option<PathBuf>,
+    admin_token: Option<String>,
 }
 
 impl Default for SandboxBuilder {
@@ -95,8 +132,11 @@ impl Default for SandboxBuilder {
             seed: None,
             faults: Ok(Faults::none()),
             state: None,
+            empty: false,
             journal_capacity: DEFAULT_JOURNAL_CAPACITY,
             vectors_dir: None,
+            spec_file: None,
+            admin_token: None,
         }
     }
 }
@@ -134,14 +174,25 @@ impl SandboxBuilder {
         self
     }
 
-    /// The stored backends at start: `{lb_id: {backend_name: backend}}`.
-    /// Each backend must validate and carry its key as `name`.
+    /// The stored items at start, instead of the page's backend:
+    /// `{lb_id: {backend_name: backend}}`. Each must validate and carry its
+    /// key as its key field (`name`).
     pub fn state(mut self, state: Value) -> Self {
         self.state = Some(state);
         self
     }
 
-    /// Seeds one backend, stored under its own `name` on `lb_id`.
+    /// Starts with nothing stored (by default the page's backend,
+    /// `my-backend` on lb `42`, is, so that the page's `curl` works as
+    /// written). [`state`](Self::state) and [`backend`](Self::backend)
+    /// also replace the default.
+    pub fn empty(mut self) -> Self {
+        self.empty = true;
+        self
+    }
+
+    /// Seeds one backend, stored under its own `name` on `lb_id` (instead
+    /// of the page's backend; call again for more).
     pub fn backend(mut self, lb_id: &str, backend: Value) -> Self {
         let name = backend
             .get("name")
@@ -171,22 +222,58 @@ impl SandboxBuilder {
         self
     }
 
+    /// Serves this OpenAPI document instead of the embedded `openapi.yaml`
+    /// (`--spec FILE`); its SHA-256 goes in the ready line.
+    pub fn spec_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.spec_file = Some(path.into());
+        self
+    }
+
+    /// Requires `Authorization: Bearer <token>` on the admin routes
+    /// (all but health). Without it, a host that is not a loopback address
+    /// is refused.
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(token.into());
+        self
+    }
+
     /// Binds, then serves on the current tokio runtime until the returned
     /// handle is dropped.
     ///
     /// # Errors
-    /// Bad faults, state or vectors, or an address that cannot be bound;
-    /// the message names the setting and the value.
+    /// Bad faults, state, spec or vectors, a non-loopback host without an
+    /// admin token, or an address that cannot be bound; the message names
+    /// the setting and the value.
     pub async fn start(self) -> Result<Sandbox, Error> {
-        let spec = Spec::embedded();
-        let faults = self.faults.map_err(|e| Error(format!("--faults: {e}")))?;
-        let state = match &self.state {
-            None => State::new(),
-            Some(document) => parse_state(spec, document)?,
+        if !self.host.is_loopback() && self.admin_token.is_none() {
+            return Err(Error(format!(
+                "--host {}: not a loopback address, and the admin routes (/__sandbox/) would be open to the network: give --admin-token TOKEN",
+                self.host
+            )));
+        }
+        let spec = match &self.spec_file {
+            None => Arc::clone(Spec::embedded_arc()),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| Error(format!("--spec {}: {e}", path.display())))?;
+                Arc::new(
+                    Spec::parse(&text)
+                        .map_err(|e| Error(format!("--spec {}: {e}", path.display())))?,
+                )
+            }
         };
+        let faults = self.faults.map_err(|e| Error(format!("--faults: {e}")))?;
+        let store = match (&self.state, self.empty) {
+            (Some(document), _) => parse_state(&spec, document)?,
+            (None, true) => store::Store::empty(&spec),
+            (None, false) => store::Store::page(&spec),
+        };
+        // A set given with --vectors must call the served spec's operations;
+        // the embedded set is served whatever the spec.
         let vectors = match &self.vectors_dir {
-            Some(dir) => vectors::Vectors::from_dir(dir),
-            None => vectors::Vectors::embedded(),
+            Some(dir) => vector_set::Vectors::from_dir(dir)
+                .and_then(|v| v.check_operations(&spec).map(|()| v)),
+            None => vector_set::Vectors::embedded(),
         }
         .map_err(Error)?;
         let seed = self.seed.unwrap_or_else(random_seed);
@@ -197,15 +284,16 @@ impl SandboxBuilder {
         let address = listener
             .local_addr()
             .map_err(|e| Error(format!("cannot read the bound address: {e}")))?;
-        let shared = Arc::new(server::Shared::new(
+        let shared = Arc::new(shared::Shared::new(shared::Settings {
             spec,
-            self.tokens,
+            tokens: self.tokens,
+            admin_token: self.admin_token,
             seed,
             faults,
-            state,
-            self.journal_capacity,
+            store,
+            journal_capacity: self.journal_capacity,
             vectors,
-        ));
+        }));
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), stopped));
         Ok(Sandbox {
@@ -219,8 +307,8 @@ impl SandboxBuilder {
 }
 
 /// A state document, or an error listing every violation.
-fn parse_state(spec: &Spec, document: &Value) -> Result<State, Error> {
-    store::parse_state(spec, document).map_err(|violations| {
+fn parse_state(spec: &Spec, document: &Value) -> Result<store::Store, Error> {
+    store::Store::from_document(spec, &ordered::Json::from(document)).map_err(|violations| {
         let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
         Error(format!("state refused: {}", list.join("; ")))
     })
@@ -235,7 +323,7 @@ fn random_seed() -> u64 {
 pub struct Sandbox {
     address: SocketAddr,
     base_url: String,
-    shared: Arc<server::Shared>,
+    shared: Arc<shared::Shared>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -293,26 +381,36 @@ impl Sandbox {
 
     /// The journal, oldest first (as `GET /__sandbox/requests` has it).
     pub fn requests(&self) -> Vec<JournalEntry> {
-        server::lock(&self.shared.journal).entries()
+        shared::lock(&self.shared.journal).entries()
     }
 
     /// Empties the journal.
     pub fn clear_requests(&self) {
-        server::lock(&self.shared.journal).clear();
+        shared::lock(&self.shared.journal).clear();
     }
 
-    /// The stored backends.
-    pub fn state(&self) -> State {
-        server::lock(&self.shared.state).clone()
+    /// The spec it serves.
+    pub fn spec(&self) -> &Spec {
+        &self.shared.spec
     }
 
-    /// Replaces the stored backends (as `PUT /__sandbox/state`).
+    /// The stored items, as `GET /__sandbox/state` has them:
+    /// `{lb_id: {backend_name: backend}}`.
+    pub fn state(&self) -> Value {
+        shared::lock(&self.shared.data)
+            .store
+            .document(&self.shared.spec)
+            .to_value()
+    }
+
+    /// Replaces the stored items (as `PUT /__sandbox/state`), forgetting the
+    /// idempotency keys.
     ///
     /// # Errors
-    /// A backend that does not validate or whose `name` is not its key.
+    /// An item that does not validate or whose key field is not its key.
     pub fn set_state(&self, document: &Value) -> Result<(), Error> {
-        let state = parse_state(self.shared.spec, document)?;
-        *server::lock(&self.shared.state) = state;
+        let store = parse_state(&self.shared.spec, document)?;
+        self.shared.set_store(store);
         Ok(())
     }
 

@@ -7,13 +7,14 @@ use std::{io::Write, net::IpAddr, path::PathBuf, process::ExitCode};
 use clap::Parser;
 use openscaler_sandbox::Sandbox;
 
-/// A stateful stand-in for the OpenScaler API (Update a Backend), known only
-/// from openapi.yaml: schema checks with JSON Pointers, stored backends, a
+/// A stateful stand-in for the OpenScaler API, known only from its spec
+/// (openapi.yaml, or --spec FILE): every operation routed and checked,
+/// schema errors with JSON Pointers, stored backends, idempotency keys, a
 /// request journal, faults, and the conformance vectors in vector mode.
 #[derive(Parser, Debug)]
 #[command(name = "openscaler-sandbox", version)]
 struct Args {
-    /// Address to bind.
+    /// Address to bind; one that is not loopback needs --admin-token.
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
     /// Port to bind; 0 picks a free one (the ready line tells which).
@@ -28,9 +29,19 @@ struct Args {
     /// Faults, e.g. 503=0.1,429=0.05,reset=0.02,latency=20ms (also retry-after=SECONDS).
     #[arg(long, value_name = "SPEC")]
     faults: Option<String>,
-    /// JSON file of stored backends at start: {"LB_ID": {"BACKEND_NAME": backend}}.
-    #[arg(long, value_name = "FILE")]
+    /// JSON file of stored backends at start: {"LB_ID": {"BACKEND_NAME": backend}}
+    /// (by default the page's my-backend on lb 42).
+    #[arg(long, value_name = "FILE", conflicts_with = "empty")]
     state: Option<PathBuf>,
+    /// Start with nothing stored.
+    #[arg(long)]
+    empty: bool,
+    /// OpenAPI document to serve instead of the embedded openapi.yaml.
+    #[arg(long, value_name = "FILE")]
+    spec: Option<PathBuf>,
+    /// Require Authorization: Bearer TOKEN on the admin routes (/__sandbox/, but health).
+    #[arg(long, value_name = "TOKEN")]
+    admin_token: Option<String>,
     /// Directory of conformance vectors (*.json) for vector mode, instead of the embedded ones.
     #[arg(long, value_name = "DIR")]
     vectors: Option<PathBuf>,
@@ -85,6 +96,15 @@ async fn run(args: Args) -> ExitCode {
     }
     if let Some(dir) = args.vectors {
         builder = builder.vectors_dir(dir);
+    }
+    if let Some(file) = args.spec {
+        builder = builder.spec_file(file);
+    }
+    if let Some(token) = args.admin_token {
+        builder = builder.admin_token(token);
+    }
+    if args.empty {
+        builder = builder.empty();
     }
     let sandbox = match builder.start().await {
         Ok(sandbox) => sandbox,

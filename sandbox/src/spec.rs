@@ -1,70 +1,208 @@
-//! The API as the sandbox knows it: `openapi.yaml`, read at start-up and
-//! turned into JSON Schema validators. Nothing here comes from the SDK's
-//! Rust types, so the SDK and the sandbox cannot share a bug.
+//! The API as the sandbox knows it: an OpenAPI 3.0 document (the embedded
+//! `openapi.yaml`, or `--spec FILE`), read once at start-up into paths,
+//! operations, parameters, bodies, responses and resources, with a JSON
+//! Schema validator for every schema they use. Nothing here comes from the
+//! SDK's Rust types, so the SDK and the sandbox cannot share a bug.
 //!
-//! OpenAPI 3.0 schemas are not plain JSON Schema; the conversion drops
-//! `discriminator`, turns `example` into `examples`, `nullable` into a type
-//! list, and boolean `exclusiveMinimum`/`exclusiveMaximum` into numbers. Two
-//! kinds of `oneOf` are rewritten so that errors land inside the branch that
-//! applies instead of "matches no branch":
-//! - a `oneOf` with a `discriminator` (`servers`): the property (`type`) must
-//!   be one of the mapping's keys, and the branch its value names is applied;
-//! - a `oneOf` whose branches each have a different JSON `type` (`port`): the
-//!   branch of the value's own type is applied.
+//! Resources are the sandbox's reading of the paths (the vendor says
+//! nothing of them): an *item path* ending in a parameter
+//! (`/v1/lbs/{lb_id}/backends/{backend_name}`) whose operations write
+//! (`PUT` or `DELETE` on it, or `POST` on the *collection path* above it,
+//! `/v1/lbs/{lb_id}/backends`) holds stored values. The item's *key field*
+//! is the property of its schema that the last parameter names: the
+//! parameter's own name, or what follows its last `_` (`backend_name` ->
+//! `name`, `lb_id` -> `id`), or `name`, or `id`.
 
-use std::sync::OnceLock;
+use std::{collections::HashMap, sync::Arc, sync::OnceLock};
 
-use jsonschema::{error::ValidationErrorKind, Draft, ValidationError, Validator};
-use serde::{Deserialize, Serialize};
+use axum::http::Method;
+use jsonschema::{Draft, Validator};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-/// The spec the sandbox serves, embedded at build time.
+pub use crate::schema::{escape, Violation, MAX_VIOLATIONS};
+use crate::{
+    ordered::Json,
+    schema::{convert, Describer},
+};
+
+/// The spec the sandbox serves by default, embedded at build time.
 pub const OPENAPI_YAML: &str = include_str!("../../openapi.yaml");
 
-/// At most this many violations are reported for one body; the rest are
-/// counted in a last entry.
-pub const MAX_VIOLATIONS: usize = 50;
-
-/// The longest a value is quoted in a violation message, in characters.
-const MAX_QUOTE: usize = 60;
-
-/// One way a JSON document breaks the spec.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Violation {
-    /// JSON Pointer (RFC 6901) to the offending value, `""` for the root.
-    pub pointer: String,
-    /// What is wrong, for a person to read.
-    pub message: String,
+/// One path of the spec, segment by segment.
+#[derive(Debug)]
+pub(crate) struct PathItem {
+    pub template: String,
+    pub segments: Vec<Segment>,
+    /// (method, index into [`Spec::operations`]), in the spec's order.
+    pub methods: Vec<(Method, usize)>,
 }
 
-impl std::fmt::Display for Violation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let pointer = if self.pointer.is_empty() {
-            "(body)"
-        } else {
-            &self.pointer
-        };
-        write!(f, "{pointer}: {}", self.message)
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Segment {
+    Literal(String),
+    Param(String),
+}
+
+/// Where a parameter is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Location {
+    Path,
+    Query,
+    Header,
+}
+
+impl Location {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Location::Path => "path",
+            Location::Query => "query",
+            Location::Header => "header",
+        }
     }
+}
+
+/// How a parameter's text becomes the JSON value its schema judges.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Coerce {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    /// Repeated (`?id=1&id=2`) or comma-separated (path, header) items.
+    Array(Box<Coerce>),
+}
+
+#[derive(Debug)]
+pub(crate) struct Param {
+    pub name: String,
+    pub location: Location,
+    pub required: bool,
+    pub validator: usize,
+    pub coerce: Coerce,
+    /// The schema, `$ref` resolved.
+    pub schema: Json,
+}
+
+#[derive(Debug)]
+pub(crate) struct RequestBody {
+    pub required: bool,
+    pub validator: usize,
+    /// The schema's name for messages (`Backend`), or `request body`.
+    pub name: String,
+}
+
+/// A success response's JSON content: its schema, and the
+/// answer the sandbox gives when it has nothing stored for it.
+#[derive(Debug)]
+pub(crate) struct Content {
+    pub schema: Json,
+    /// The spec's example, or a value built from the schema, as JSON text.
+    pub canned: bytes::Bytes,
+    /// `canned` is the spec's example (not built).
+    pub from_example: bool,
+}
+
+/// What the sandbox does for an operation (see the module docs).
+#[derive(Debug)]
+pub(crate) enum Kind {
+    /// `GET` an item: the stored value, 404 if none.
+    Read(usize),
+    /// `PUT` an item: replaces a stored one (renaming by the key field).
+    Replace(usize),
+    /// `DELETE` an item.
+    Remove(usize),
+    /// `POST` the collection: stores a new item, 409 if its key exists.
+    Create(usize),
+    /// `GET` the collection: the items in key order, a page at a time.
+    List(usize, ListShape),
+    /// Any other operation below a stored item: 404 unless it is stored,
+    /// then the spec's answer.
+    Action(usize),
+    /// Anything else: the spec's example, or a value built from the schema.
+    Canned,
+}
+
+/// How a list operation pages and answers.
+#[derive(Debug, Default)]
+pub(crate) struct ListShape {
+    /// The property of the answer object that holds the items; `None`: the
+    /// answer is the array itself.
+    pub items_in: Option<String>,
+    /// The property for the next page's cursor, and whether it may be null.
+    pub cursor_field: Option<(String, bool)>,
+    /// The query parameter of the page size, with its default or maximum.
+    pub limit: Option<(String, Option<u64>)>,
+    /// The query parameter of the cursor.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Operation {
+    pub id: String,
+    pub method: Method,
+    pub path: usize,
+    pub params: Vec<Param>,
+    pub body: Option<RequestBody>,
+    /// The operation requires `Authorization: Bearer <token>`.
+    pub bearer: bool,
+    /// The lowest 2xx status the spec declares (200 if none).
+    pub status: u16,
+    pub content: Option<Content>,
+    /// Every declared response (`"200"`, `"4XX"`, `"default"`) and the
+    /// validator of its JSON content.
+    pub responses: Vec<(String, Option<usize>)>,
+    pub kind: Kind,
+}
+
+/// A stored resource (see the module docs).
+#[derive(Debug)]
+pub(crate) struct Resource {
+    pub item_path: usize,
+    /// The item path's parameters, in order; the last is the item's key.
+    pub params: Vec<String>,
+    pub key_field: Option<String>,
+    pub validator: Option<usize>,
+    pub name: String,
+    /// The item schema's example, or a value built from it.
+    pub example: Option<Json>,
+}
+
+/// One operation as [`Spec::operations`] lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OperationSummary {
+    /// The `operationId` (or `METHOD path` when it has none).
+    pub id: String,
+    /// `GET`, `PUT`, ...
+    pub method: String,
+    /// The path template, as in the spec.
+    pub path: String,
 }
 
 /// The parsed spec and its validators.
 pub struct Spec {
     sha256: String,
-    backend: Validator,
-    error: Validator,
-    /// The known values of each discriminator, to name an unknown one.
-    discriminators: Vec<(String, Vec<Value>)>,
+    describer: Describer,
+    validators: Vec<Validator>,
+    error: usize,
+    backend: Option<usize>,
+    pub(crate) paths: Vec<PathItem>,
+    pub(crate) operations: Vec<Operation>,
+    pub(crate) resources: Vec<Resource>,
 }
 
 impl std::fmt::Debug for Spec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Spec")
             .field("sha256", &self.sha256)
+            .field("operations", &self.operations.len())
             .finish_non_exhaustive()
     }
 }
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "patch", "head", "options", "trace",
+];
 
 impl Spec {
     /// The embedded spec, parsed once per process.
@@ -73,46 +211,27 @@ impl Spec {
     /// If the embedded `openapi.yaml` cannot be turned into validators; the
     /// sandbox's own tests catch that before anyone else can.
     pub fn embedded() -> &'static Spec {
-        static SPEC: OnceLock<Spec> = OnceLock::new();
+        Spec::embedded_arc()
+    }
+
+    pub(crate) fn embedded_arc() -> &'static Arc<Spec> {
+        static SPEC: OnceLock<Arc<Spec>> = OnceLock::new();
         SPEC.get_or_init(|| {
-            Spec::parse(OPENAPI_YAML).unwrap_or_else(|e| panic!("embedded openapi.yaml: {e}"))
+            Arc::new(
+                Spec::parse(OPENAPI_YAML).unwrap_or_else(|e| panic!("embedded openapi.yaml: {e}")),
+            )
         })
     }
 
-    /// Parses an OpenAPI 3.0 document and builds the validators for its
-    /// `Backend` and `Error` schemas.
+    /// Parses an OpenAPI 3.0 document: its paths and operations, and a
+    /// validator for each schema they use.
+    ///
+    /// # Errors
+    /// A document that is not YAML, or lacks what a served operation needs,
+    /// named by its place (`paths./v1/x.get.responses`).
     pub fn parse(yaml: &str) -> Result<Spec, String> {
-        let document: Value =
-            yaml_serde::from_str(yaml).map_err(|e| format!("openapi.yaml is not YAML: {e}"))?;
-        let schemas = document
-            .pointer("/components/schemas")
-            .and_then(Value::as_object)
-            .ok_or("openapi.yaml has no components.schemas")?;
-        let mut discriminators = Vec::new();
-        let mut converted = Map::new();
-        for (name, schema) in schemas {
-            converted.insert(name.clone(), convert(schema, &mut discriminators));
-        }
-        let build = |name: &str| -> Result<Validator, String> {
-            if !converted.contains_key(name) {
-                return Err(format!("openapi.yaml has no components.schemas.{name}"));
-            }
-            let root = json!({
-                "$ref": format!("#/components/schemas/{name}"),
-                "components": { "schemas": converted },
-            });
-            jsonschema::options()
-                .with_draft(Draft::Draft202012)
-                .should_validate_formats(true)
-                .build(&root)
-                .map_err(|e| format!("schema {name} from openapi.yaml: {e}"))
-        };
-        Ok(Spec {
-            sha256: hex(&Sha256::digest(yaml.as_bytes())),
-            backend: build("Backend")?,
-            error: build("Error")?,
-            discriminators,
-        })
+        let doc: Json = yaml_serde::from_str(yaml).map_err(|e| format!("not YAML: {e}"))?;
+        Builder::new(&doc)?.build(hex(&Sha256::digest(yaml.as_bytes())))
     }
 
     /// SHA-256 of the spec's text, in lower-case hex.
@@ -120,382 +239,600 @@ impl Spec {
         &self.sha256
     }
 
+    /// Every operation, in the spec's order.
+    pub fn operations(&self) -> Vec<OperationSummary> {
+        self.operations
+            .iter()
+            .map(|op| OperationSummary {
+                id: op.id.clone(),
+                method: op.method.to_string(),
+                path: self.paths[op.path].template.clone(),
+            })
+            .collect()
+    }
+
     /// Every way `body` breaks the spec's `Backend` schema (empty: valid).
     pub fn check_backend(&self, body: &Value) -> Vec<Violation> {
-        self.check(&self.backend, body)
+        match self.backend {
+            Some(v) => self.check(v, body),
+            None => vec![Violation {
+                pointer: String::new(),
+                message: "the spec has no components.schemas.Backend".into(),
+            }],
+        }
     }
 
     /// Every way `body` breaks the spec's `Error` schema (empty: valid).
     pub fn check_error(&self, body: &Value) -> Vec<Violation> {
-        self.check(&self.error, body)
+        self.check(self.error, body)
     }
 
-    fn check(&self, validator: &Validator, body: &Value) -> Vec<Violation> {
-        // The fast path: no error objects are built for a valid body.
-        if validator.is_valid(body) {
-            return Vec::new();
-        }
-        let mut out: Vec<Violation> = Vec::new();
-        let mut more = 0usize;
-        for error in validator.iter_errors(body) {
-            let violation = self.describe(&error);
-            if out.contains(&violation) {
-                continue;
-            }
-            if out.len() == MAX_VIOLATIONS {
-                more += 1;
-            } else {
-                out.push(violation);
-            }
-        }
-        if more > 0 {
-            out.push(Violation {
-                pointer: String::new(),
-                message: format!("and {more} more violations not listed"),
-            });
-        }
-        out
+    /// Every way `body` breaks what operation `id` declares for `status`
+    /// (the exact status, else its `NXX` range, else `default`).
+    ///
+    /// # Errors
+    /// An unknown operation, or a status it does not declare.
+    pub fn check_response(
+        &self,
+        id: &str,
+        status: u16,
+        body: &Value,
+    ) -> Result<Vec<Violation>, String> {
+        let op = self
+            .operations
+            .iter()
+            .find(|op| op.id == id)
+            .ok_or_else(|| format!("no operation {id:?}"))?;
+        let range = format!("{}XX", status / 100);
+        let declared = [status.to_string(), range, "default".to_owned()]
+            .into_iter()
+            .find_map(|key| op.responses.iter().find(|(k, _)| *k == key))
+            .ok_or_else(|| format!("{id} declares no response {status}"))?;
+        Ok(match declared.1 {
+            Some(v) => self.check(v, body),
+            None => Vec::new(),
+        })
     }
 
-    fn describe(&self, error: &ValidationError<'_>) -> Violation {
-        let pointer = error.instance_path().as_str().to_owned();
-        let instance: &Value = error.instance();
-        let value = quote(instance);
-        let message = match error.kind() {
-            ValidationErrorKind::Required { property } => {
-                let name = property.as_str().unwrap_or_default();
-                return Violation {
-                    pointer: format!("{pointer}/{}", escape(name)),
-                    message: "is required".into(),
-                };
-            }
-            ValidationErrorKind::Type { .. } => format!(
-                "must be {}, not {}",
-                expected_types(error),
-                article(json_type(instance))
-            ),
-            ValidationErrorKind::Enum { options } => {
-                let known = options.as_array().cloned().unwrap_or_default();
-                let list = known.iter().map(quote).collect::<Vec<_>>().join(", ");
-                match self.discriminators.iter().find(|(prop, values)| {
-                    pointer.ends_with(&format!("/{prop}")) && *values == known
-                }) {
-                    Some((prop, _)) => format!("unknown {prop} {value}: expected one of {list}"),
-                    None => format!("{value} is not one of {list}"),
-                }
-            }
-            ValidationErrorKind::Constant { expected_value } => {
-                format!("{value} is not {}", quote(expected_value))
-            }
-            ValidationErrorKind::MinLength { limit: 1 }
-            | ValidationErrorKind::MinItems { limit: 1 } => "must not be empty".into(),
-            ValidationErrorKind::MinLength { limit } => {
-                format!("{value} is shorter than {limit} characters")
-            }
-            ValidationErrorKind::MaxLength { limit } => {
-                format!("{value} is longer than {limit} characters")
-            }
-            ValidationErrorKind::MinItems { limit } => format!("has fewer than {limit} items"),
-            ValidationErrorKind::MaxItems { limit } => format!("has more than {limit} items"),
-            ValidationErrorKind::UniqueItems => match repeated(instance) {
-                Some(item) => format!("has a repeated item {}", quote(item)),
-                None => "has repeated items".into(),
-            },
-            ValidationErrorKind::Minimum { limit } => {
-                format!("{value} is less than the minimum {limit}")
-            }
-            ValidationErrorKind::Maximum { limit } => {
-                format!("{value} is greater than the maximum {limit}")
-            }
-            ValidationErrorKind::ExclusiveMinimum { limit } => {
-                format!("{value} is not greater than {limit}")
-            }
-            ValidationErrorKind::ExclusiveMaximum { limit } => {
-                format!("{value} is not less than {limit}")
-            }
-            ValidationErrorKind::Pattern { pattern } => {
-                format!("{value} does not match the pattern {pattern}")
-            }
-            ValidationErrorKind::Format { format } => format!("{value} is not a valid {format}"),
-            ValidationErrorKind::AnyOf { context }
-            | ValidationErrorKind::OneOfNotValid { context } => {
-                let formats: Vec<&str> = context
-                    .iter()
-                    .filter_map(|branch| match branch.as_slice() {
-                        [only] => match only.kind() {
-                            ValidationErrorKind::Format { format } => Some(format.as_str()),
-                            _ => None,
-                        },
-                        _ => None,
-                    })
-                    .collect();
-                // When every branch wants another JSON type, say which types.
-                let mut types: Vec<String> = Vec::new();
-                for branch in context {
-                    if let [only] = branch.as_slice() {
-                        if matches!(only.kind(), ValidationErrorKind::Type { .. }) {
-                            let wanted = expected_types(only);
-                            if !types.contains(&wanted) {
-                                types.push(wanted);
-                            }
-                        }
-                    }
-                }
-                if !formats.is_empty() && formats.len() == context.len() {
-                    format!("{value} is not a valid {}", formats.join(" or "))
-                } else if types.len() == 1 {
-                    format!("must be {}, not {}", types[0], article(json_type(instance)))
-                } else {
-                    format!("{value} matches none of the allowed forms")
-                }
-            }
-            ValidationErrorKind::OneOfMultipleValid { .. } => {
-                format!("{value} matches more than one of the allowed forms")
-            }
-            ValidationErrorKind::AdditionalProperties { unexpected } => {
-                format!("unknown fields {}", unexpected.join(", "))
-            }
-            _ => error.to_string(),
-        };
-        Violation { pointer, message }
+    /// Every way `value` breaks validator `index` (empty: valid).
+    pub(crate) fn check(&self, index: usize, value: &Value) -> Vec<Violation> {
+        self.describer.check(&self.validators[index], value)
     }
-}
 
-/// "an integer or a string", from the `type` keyword the error comes from.
-fn expected_types(error: &ValidationError<'_>) -> String {
-    match error.kind() {
-        ValidationErrorKind::Type { kind } => {
-            let names: Vec<String> = match kind {
-                jsonschema::error::TypeKind::Single(t) => vec![t.to_string()],
-                jsonschema::error::TypeKind::Multiple(set) => {
-                    set.iter().map(|t| t.to_string()).collect()
-                }
-            };
-            names
-                .iter()
-                .map(|n| article(n))
-                .collect::<Vec<_>>()
-                .join(" or ")
-        }
-        _ => String::new(),
+    /// The operation at `path` for `method`.
+    pub(crate) fn operation(&self, path: usize, method: &Method) -> Option<&Operation> {
+        self.paths[path]
+            .methods
+            .iter()
+            .find(|(m, _)| m == method)
+            .map(|(_, op)| &self.operations[*op])
     }
-}
-
-fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
-fn article(name: &str) -> String {
-    match name {
-        "null" => "null".into(),
-        "integer" | "object" | "array" => format!("an {name}"),
-        _ => format!("a {name}"),
-    }
-}
-
-/// A value as JSON, cut to [`MAX_QUOTE`] characters.
-fn quote(value: &Value) -> String {
-    let text = match value {
-        Value::Object(_) => return "an object".into(),
-        Value::Array(_) => return "an array".into(),
-        _ => value.to_string(),
-    };
-    if text.chars().count() <= MAX_QUOTE {
-        text
-    } else {
-        let cut: String = text.chars().take(MAX_QUOTE).collect();
-        format!("{cut}…")
-    }
-}
-
-fn repeated(value: &Value) -> Option<&Value> {
-    let items = value.as_array()?;
-    items
-        .iter()
-        .enumerate()
-        .find(|(i, item)| items[..*i].contains(item))
-        .map(|(_, item)| item)
-}
-
-/// Escapes one JSON Pointer segment (RFC 6901).
-pub fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
 }
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// One OpenAPI 3.0 schema as JSON Schema 2020-12 (see the module docs).
-fn convert(schema: &Value, discriminators: &mut Vec<(String, Vec<Value>)>) -> Value {
-    let Value::Object(object) = schema else {
-        return match schema {
-            Value::Array(items) => Value::Array(
-                items
-                    .iter()
-                    .map(|item| convert(item, discriminators))
-                    .collect(),
-            ),
-            other => other.clone(),
-        };
-    };
-    let mut out = Map::new();
-    for (key, value) in object {
-        match key.as_str() {
-            "discriminator" => {}
-            "example" => {
-                out.insert("examples".into(), Value::Array(vec![value.clone()]));
-            }
-            "nullable" => {}
-            "exclusiveMinimum" | "exclusiveMaximum" if value.is_boolean() => {}
-            // Property names are not schemas; their values are.
-            "properties" => {
-                let props = value
-                    .as_object()
-                    .map(|p| {
-                        p.iter()
-                            .map(|(k, v)| (k.clone(), convert(v, discriminators)))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                out.insert(key.clone(), Value::Object(props));
-            }
-            "enum" | "required" | "examples" | "default" | "const" => {
-                out.insert(key.clone(), value.clone());
-            }
-            _ => {
-                out.insert(key.clone(), convert(value, discriminators));
-            }
-        }
+fn members(node: Option<&Json>) -> &[(String, Json)] {
+    match node {
+        Some(Json::Object(members)) => members,
+        _ => &[],
     }
-    // OpenAPI 3.0's boolean exclusive bounds become JSON Schema numbers.
-    for (flag, bound) in [
-        ("exclusiveMinimum", "minimum"),
-        ("exclusiveMaximum", "maximum"),
-    ] {
-        if object.get(flag) == Some(&Value::Bool(true)) {
-            if let Some(limit) = out.remove(bound) {
-                out.insert(flag.into(), limit);
-            }
-        }
-    }
-    if object.get("nullable") == Some(&Value::Bool(true)) {
-        match out.get_mut("type") {
-            Some(Value::String(t)) => {
-                let t = t.clone();
-                out.insert("type".into(), json!([t, "null"]));
-            }
-            Some(Value::Array(types)) => types.push("null".into()),
-            _ => {}
-        }
-        if let Some(Value::Array(values)) = out.get_mut("enum") {
-            values.push(Value::Null);
-        }
-    }
-    if let Some(Value::Array(branches)) = object.get("oneOf") {
-        if let Some(rewritten) = by_discriminator(object, branches, discriminators) {
-            out.remove("oneOf");
-            out.extend(rewritten);
-        } else if let Some(rewritten) = by_json_type(branches, discriminators) {
-            out.remove("oneOf");
-            out.extend(rewritten);
-        }
-    }
-    Value::Object(out)
 }
 
-/// `oneOf` + `discriminator`: check the property against the mapping's
-/// keys, then apply the branch it names.
-fn by_discriminator(
-    object: &Map<String, Value>,
-    branches: &[Value],
-    discriminators: &mut Vec<(String, Vec<Value>)>,
-) -> Option<Map<String, Value>> {
-    let discriminator = object.get("discriminator")?;
-    let property = discriminator.get("propertyName")?.as_str()?;
-    let mut mapping: Vec<(String, String)> = match discriminator.get("mapping") {
-        Some(Value::Object(m)) => m
-            .iter()
-            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-            .collect(),
-        _ => Vec::new(),
-    };
-    if mapping.is_empty() {
-        // Without a mapping, a branch's name is the last segment of its $ref.
-        for branch in branches {
-            let target = branch.get("$ref")?.as_str()?;
-            let name = target.rsplit('/').next()?;
-            mapping.push((name.to_owned(), target.to_owned()));
+/// Reads the document into a [`Spec`].
+struct Builder<'a> {
+    doc: &'a Json,
+    components: Value,
+    describer: Describer,
+    validators: Vec<Validator>,
+    by_text: HashMap<String, usize>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(doc: &'a Json) -> Result<Builder<'a>, String> {
+        let mut describer = Describer::default();
+        let mut converted = Map::new();
+        for (name, schema) in members(doc.pointer("/components/schemas")) {
+            converted.insert(
+                name.clone(),
+                convert(&schema.to_value(), &mut describer.discriminators),
+            );
         }
-    }
-    let values: Vec<Value> = mapping
-        .iter()
-        .map(|(k, _)| Value::from(k.as_str()))
-        .collect();
-    discriminators.push((property.to_owned(), values.clone()));
-    let rules: Vec<Value> = mapping
-        .iter()
-        .map(|(value, target)| {
-            json!({
-                "if": {
-                    "type": "object",
-                    "required": [property],
-                    "properties": { property: { "const": value } },
-                },
-                "then": { "$ref": target },
-            })
+        Ok(Builder {
+            doc,
+            components: json!({ "schemas": converted }),
+            describer,
+            validators: Vec::new(),
+            by_text: HashMap::new(),
         })
-        .collect();
-    let mut out = Map::new();
-    out.insert("type".into(), "object".into());
-    out.insert("required".into(), json!([property]));
-    out.insert(
-        "properties".into(),
-        json!({ property: { "type": "string", "enum": values } }),
-    );
-    out.insert("allOf".into(), Value::Array(rules));
-    Some(out)
+    }
+
+    /// A validator for an OpenAPI schema (inline, with `$ref`s into the
+    /// document's components), shared by every place with the same schema.
+    fn validator(&mut self, schema: &Json, place: &str) -> Result<usize, String> {
+        let converted = convert(&schema.to_value(), &mut self.describer.discriminators);
+        let text = converted.to_string();
+        if let Some(&index) = self.by_text.get(&text) {
+            return Ok(index);
+        }
+        let root = json!({
+            "$ref": "#/$defs/schema",
+            "$defs": { "schema": converted },
+            "components": self.components,
+        });
+        let validator = jsonschema::options()
+            .with_draft(Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(&root)
+            .map_err(|e| format!("{place}: {e}"))?;
+        self.validators.push(validator);
+        self.by_text.insert(text, self.validators.len() - 1);
+        Ok(self.validators.len() - 1)
+    }
+
+    fn named(&mut self, name: &str) -> Result<Option<usize>, String> {
+        if self
+            .doc
+            .pointer(&format!("/components/schemas/{name}"))
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let schema = Json::Object(vec![(
+            "$ref".into(),
+            Json::String(format!("#/components/schemas/{name}")),
+        )]);
+        self.validator(&schema, &format!("components.schemas.{name}"))
+            .map(Some)
+    }
+
+    fn build(mut self, sha256: String) -> Result<Spec, String> {
+        let error = match self.named("Error")? {
+            Some(v) => v,
+            None => {
+                let fallback = serde_json::from_value::<Json>(json!({
+                    "type": "object", "required": ["message"],
+                    "properties": {"message": {"type": "string"}}
+                }))
+                .map_err(|e| e.to_string())?;
+                self.validator(&fallback, "the error body")?
+            }
+        };
+        let backend = self.named("Backend")?;
+        let doc = self.doc;
+        let global_security = doc.get("security");
+        let mut paths = Vec::new();
+        let mut operations = Vec::new();
+        for (template, item) in members(doc.get("paths")) {
+            let item = doc
+                .resolve(item)
+                .ok_or_else(|| format!("paths.{template}: bad $ref"))?;
+            let segments = template
+                .trim_start_matches('/')
+                .split('/')
+                .map(
+                    |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                        Some(name) => Segment::Param(name.to_owned()),
+                        None => Segment::Literal(s.to_owned()),
+                    },
+                )
+                .collect();
+            let mut methods = Vec::new();
+            for (method, op) in members(Some(item)) {
+                if !METHODS.contains(&method.as_str()) {
+                    continue;
+                }
+                let place = format!("paths.{template}.{method}");
+                let parsed = self.operation(
+                    template,
+                    method,
+                    item,
+                    op,
+                    global_security,
+                    paths.len(),
+                    &place,
+                )?;
+                methods.push((parsed.method.clone(), operations.len()));
+                operations.push(parsed);
+            }
+            paths.push(PathItem {
+                template: template.clone(),
+                segments,
+                methods,
+            });
+        }
+        let resources = self.resources(&paths, &operations)?;
+        assign_kinds(doc, &paths, &mut operations, &resources);
+        Ok(Spec {
+            sha256,
+            describer: self.describer,
+            validators: self.validators,
+            error,
+            backend,
+            paths,
+            operations,
+            resources,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn operation(
+        &mut self,
+        template: &str,
+        method: &str,
+        item: &Json,
+        op: &Json,
+        global_security: Option<&Json>,
+        path: usize,
+        place: &str,
+    ) -> Result<Operation, String> {
+        let doc = self.doc;
+        let http_method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+            .map_err(|e| format!("{place}: {e}"))?;
+        let id = op
+            .get("operationId")
+            .and_then(Json::as_str)
+            .map_or_else(|| format!("{} {template}", http_method), str::to_owned);
+        // Path-level parameters, overridden by the operation's own.
+        let mut params: Vec<Param> = Vec::new();
+        let listed = [item.get("parameters"), op.get("parameters")];
+        for list in listed.into_iter().flatten() {
+            let Json::Array(list) = list else { continue };
+            for (i, param) in list.iter().enumerate() {
+                let place = format!("{place}.parameters[{i}]");
+                let param = doc
+                    .resolve(param)
+                    .ok_or_else(|| format!("{place}: bad $ref"))?;
+                if let Some(parsed) = self.param(param, &place)? {
+                    params.retain(|p| !(p.name == parsed.name && p.location == parsed.location));
+                    params.push(parsed);
+                }
+            }
+        }
+        let body = match op.get("requestBody").and_then(|b| doc.resolve(b)) {
+            None => None,
+            Some(body) => match json_content(body) {
+                None => None,
+                Some(media) => {
+                    let schema = media.get("schema").cloned().unwrap_or(Json::Object(vec![]));
+                    let name = schema
+                        .get("$ref")
+                        .and_then(Json::as_str)
+                        .and_then(|r| r.rsplit('/').next())
+                        .map_or_else(|| "request body".to_owned(), str::to_owned);
+                    Some(RequestBody {
+                        required: body.get("required") == Some(&Json::Bool(true)),
+                        validator: self.validator(&schema, &format!("{place}.requestBody"))?,
+                        name,
+                    })
+                }
+            },
+        };
+        let security = op.get("security").or(global_security);
+        let bearer = match security {
+            Some(Json::Array(requirements)) => requirements.iter().any(|requirement| {
+                members(Some(requirement)).iter().any(|(scheme, _)| {
+                    let found = doc
+                        .pointer(&format!("/components/securitySchemes/{}", escape(scheme)))
+                        .and_then(|s| doc.resolve(s));
+                    found.is_some_and(|s| {
+                        s.get("type").and_then(Json::as_str) == Some("http")
+                            && s.get("scheme")
+                                .and_then(Json::as_str)
+                                .is_some_and(|v| v.eq_ignore_ascii_case("bearer"))
+                    })
+                })
+            }),
+            _ => false,
+        };
+        let mut responses = Vec::new();
+        let mut success: Option<(u16, Option<&Json>)> = None;
+        for (key, response) in members(op.get("responses")) {
+            let response = doc
+                .resolve(response)
+                .ok_or_else(|| format!("{place}.responses.{key}: bad $ref"))?;
+            let media = json_content(response);
+            let validator = match media.and_then(|m| m.get("schema")) {
+                Some(schema) => Some(self.validator(schema, &format!("{place}.responses.{key}"))?),
+                None => None,
+            };
+            responses.push((key.clone(), validator));
+            let status = match key.as_str() {
+                "2XX" | "default" => Some(200),
+                k => k.parse::<u16>().ok().filter(|s| (200..300).contains(s)),
+            };
+            if let Some(status) = status {
+                let better = match success {
+                    None => true,
+                    Some((s, _)) => key != "default" && status < s,
+                };
+                if better {
+                    success = Some((status, media));
+                }
+            }
+        }
+        let (status, media) = success.unwrap_or((200, None));
+        let content = match media.and_then(|m| m.get("schema").map(|s| (m, s))) {
+            None => None,
+            Some((media, schema)) => {
+                let resolved = doc.resolve(schema).unwrap_or(schema);
+                let example = media
+                    .get("example")
+                    .or_else(|| {
+                        members(media.get("examples"))
+                            .first()
+                            .and_then(|(_, e)| doc.resolve(e))
+                            .and_then(|e| e.get("value"))
+                    })
+                    .or_else(|| resolved.get("example"))
+                    .cloned();
+                let from_example = example.is_some();
+                let canned = example.unwrap_or_else(|| crate::examples::value(doc, schema));
+                Some(Content {
+                    schema: schema.clone(),
+                    canned: bytes::Bytes::from(canned.to_text()),
+                    from_example,
+                })
+            }
+        };
+        Ok(Operation {
+            id,
+            method: http_method,
+            path,
+            params,
+            body,
+            bearer,
+            status,
+            content,
+            responses,
+            kind: Kind::Canned,
+        })
+    }
+
+    fn param(&mut self, param: &Json, place: &str) -> Result<Option<Param>, String> {
+        let doc = self.doc;
+        let name = param
+            .get("name")
+            .and_then(Json::as_str)
+            .ok_or_else(|| format!("{place}: no name"))?;
+        let location = match param.get("in").and_then(Json::as_str) {
+            Some("path") => Location::Path,
+            Some("query") => Location::Query,
+            Some("header") => {
+                // OpenAPI: these three are described elsewhere and ignored here.
+                let lower = name.to_ascii_lowercase();
+                if ["accept", "content-type", "authorization"].contains(&lower.as_str()) {
+                    return Ok(None);
+                }
+                Location::Header
+            }
+            // Cookies are not checked.
+            _ => return Ok(None),
+        };
+        let schema = param.get("schema").cloned().unwrap_or(Json::Object(vec![]));
+        let resolved = doc.resolve(&schema).unwrap_or(&schema);
+        let coerce = coercion(doc, resolved);
+        Ok(Some(Param {
+            name: name.to_owned(),
+            location,
+            required: location == Location::Path
+                || param.get("required") == Some(&Json::Bool(true)),
+            validator: self.validator(&schema, place)?,
+            coerce,
+            schema: resolved.clone(),
+        }))
+    }
+
+    fn resources(
+        &mut self,
+        paths: &[PathItem],
+        operations: &[Operation],
+    ) -> Result<Vec<Resource>, String> {
+        let doc = self.doc;
+        let mut out = Vec::new();
+        for (index, item) in paths.iter().enumerate() {
+            let Some(Segment::Param(key)) = item.segments.last() else {
+                continue;
+            };
+            let collection = item
+                .template
+                .rsplit_once('/')
+                .map(|(c, _)| c)
+                .unwrap_or_default();
+            let on = |p: &PathItem, m: Method| -> Option<&Operation> {
+                p.methods
+                    .iter()
+                    .find(|(x, _)| *x == m)
+                    .map(|(_, o)| &operations[*o])
+            };
+            let collection_item = paths.iter().find(|p| p.template == collection);
+            let put = on(item, Method::PUT);
+            let delete = on(item, Method::DELETE);
+            let post = collection_item.and_then(|c| on(c, Method::POST));
+            if put.is_none() && delete.is_none() && post.is_none() {
+                continue;
+            }
+            // The item schema: what PUT or POST take, else what GET answers.
+            let op_json = |template: &str, method: &str| -> Option<&Json> {
+                doc.get("paths")?
+                    .get(template)
+                    .and_then(|p| doc.resolve(p))?
+                    .get(method)
+            };
+            let body_schema = |op: Option<&Json>| -> Option<Json> {
+                let body = doc.resolve(op?.get("requestBody")?)?;
+                json_content(body)?.get("schema").cloned()
+            };
+            let schema = body_schema(op_json(&item.template, "put"))
+                .or_else(|| body_schema(op_json(collection, "post")))
+                .or_else(|| {
+                    on(item, Method::GET)
+                        .and_then(|op| op.content.as_ref())
+                        .map(|c| c.schema.clone())
+                });
+            let params: Vec<String> = item
+                .segments
+                .iter()
+                .filter_map(|s| match s {
+                    Segment::Param(name) => Some(name.clone()),
+                    Segment::Literal(_) => None,
+                })
+                .collect();
+            let (validator, key_field, name, example) = match &schema {
+                None => (None, None, item.template.clone(), None),
+                Some(schema) => {
+                    let resolved = doc.resolve(schema).unwrap_or(schema);
+                    let properties = members(resolved.get("properties"));
+                    let suffix = key.rsplit('_').next().unwrap_or(key);
+                    let key_field = [key.as_str(), suffix, "name", "id"]
+                        .into_iter()
+                        .find(|c| properties.iter().any(|(p, _)| p == c))
+                        .map(str::to_owned);
+                    let name = schema
+                        .get("$ref")
+                        .and_then(Json::as_str)
+                        .and_then(|r| r.rsplit('/').next())
+                        .unwrap_or("item")
+                        .to_owned();
+                    let example = crate::examples::value(doc, schema);
+                    (
+                        Some(self.validator(schema, &format!("the items of {}", item.template))?),
+                        key_field,
+                        name,
+                        Some(example),
+                    )
+                }
+            };
+            out.push(Resource {
+                item_path: index,
+                params,
+                key_field,
+                validator,
+                name,
+                example,
+            });
+        }
+        Ok(out)
+    }
 }
 
-/// `oneOf` whose branches each carry one distinct JSON `type`: apply the
-/// branch of the value's type.
-fn by_json_type(
-    branches: &[Value],
-    discriminators: &mut Vec<(String, Vec<Value>)>,
-) -> Option<Map<String, Value>> {
-    let mut types = Vec::new();
-    let mut rules = Vec::new();
-    for branch in branches {
-        let t = branch.get("type")?.as_str()?.to_owned();
-        if types.contains(&t) {
-            return None;
+/// The `application/json` (or other `*json`) media type of a body or response.
+fn json_content(node: &Json) -> Option<&Json> {
+    let content = members(node.get("content"));
+    content
+        .iter()
+        .find(|(k, _)| k == "application/json")
+        .or_else(|| content.iter().find(|(k, _)| k.ends_with("json")))
+        .map(|(_, v)| v)
+}
+
+fn coercion(doc: &Json, schema: &Json) -> Coerce {
+    match schema.get("type").and_then(Json::as_str) {
+        Some("integer") => Coerce::Integer,
+        Some("number") => Coerce::Number,
+        Some("boolean") => Coerce::Boolean,
+        Some("array") => {
+            let items = schema
+                .get("items")
+                .and_then(|i| doc.resolve(i))
+                .map_or(Coerce::String, |i| coercion(doc, i));
+            Coerce::Array(Box::new(items))
         }
-        rules.push(json!({
-            "if": { "type": t },
-            "then": convert(branch, discriminators),
-        }));
-        types.push(t);
+        _ => Coerce::String,
     }
-    let mut out = Map::new();
-    out.insert("type".into(), json!(types));
-    out.insert("allOf".into(), Value::Array(rules));
-    Some(out)
+}
+
+/// Sets each operation's [`Kind`] from the resources.
+fn assign_kinds(
+    doc: &Json,
+    paths: &[PathItem],
+    operations: &mut [Operation],
+    resources: &[Resource],
+) {
+    for op in operations.iter_mut() {
+        let template = &paths[op.path].template;
+        op.kind = Kind::Canned;
+        for (r, resource) in resources.iter().enumerate() {
+            let item = &paths[resource.item_path].template;
+            let collection = item.rsplit_once('/').map(|(c, _)| c).unwrap_or_default();
+            if template == item {
+                op.kind = match op.method {
+                    Method::GET => Kind::Read(r),
+                    Method::PUT => Kind::Replace(r),
+                    Method::DELETE => Kind::Remove(r),
+                    _ => Kind::Action(r),
+                };
+            } else if template == collection {
+                match op.method {
+                    Method::GET if op.content.is_some() => {
+                        op.kind = Kind::List(r, list_shape(doc, op));
+                    }
+                    Method::POST if resource.key_field.is_some() => op.kind = Kind::Create(r),
+                    _ => {}
+                }
+            } else if template.starts_with(&format!("{item}/")) {
+                op.kind = Kind::Action(r);
+            } else {
+                continue;
+            }
+            break;
+        }
+    }
+}
+
+/// The list answer's shape and paging parameters, by their usual names.
+fn list_shape(doc: &Json, op: &Operation) -> ListShape {
+    let mut shape = ListShape::default();
+    if let Some(content) = &op.content {
+        let schema = doc.resolve(&content.schema).unwrap_or(&content.schema);
+        if schema.get("type").and_then(Json::as_str) != Some("array") {
+            let properties = members(schema.get("properties"));
+            shape.items_in = properties
+                .iter()
+                .find(|(_, p)| {
+                    doc.resolve(p)
+                        .and_then(|p| p.get("type"))
+                        .and_then(Json::as_str)
+                        == Some("array")
+                })
+                .map(|(k, _)| k.clone());
+            shape.cursor_field = properties
+                .iter()
+                .find(|(k, _)| k.contains("cursor") || k == "next" || k.contains("page_token"))
+                .map(|(k, p)| {
+                    let p = doc.resolve(p).unwrap_or(p);
+                    (k.clone(), p.get("nullable") == Some(&Json::Bool(true)))
+                });
+        }
+    }
+    let query = op.params.iter().filter(|p| p.location == Location::Query);
+    for param in query {
+        let name = param.name.as_str();
+        if ["limit", "page_size", "per_page", "max_results"].contains(&name) {
+            let default = param
+                .schema
+                .get("default")
+                .or_else(|| param.schema.get("maximum"))
+                .and_then(|v| v.to_value().as_u64());
+            shape.limit = Some((name.to_owned(), default));
+        } else if ["cursor", "page_token", "after", "starting_after"].contains(&name) {
+            shape.cursor = Some(name.to_owned());
+        }
+    }
+    shape
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn all() -> Spec {
+        Spec::parse(include_str!("../../tests/evolution/all.yaml")).unwrap()
+    }
+
     #[test]
-    fn the_embedded_spec_parses_and_its_examples_validate() {
+    fn the_embedded_spec_parses_and_its_example_validates() {
         let spec = Spec::embedded();
         assert_eq!(spec.sha256().len(), 64);
         let document: Value = yaml_serde::from_str(OPENAPI_YAML).unwrap();
@@ -503,18 +840,114 @@ mod tests {
             .pointer("/components/schemas/Backend/example")
             .unwrap();
         assert_eq!(spec.check_backend(example), vec![]);
+        assert_eq!(
+            spec.operations(),
+            [OperationSummary {
+                id: "update_backend".into(),
+                method: "PUT".into(),
+                path: "/v1/lbs/{lb_id}/backends/{backend_name}".into()
+            }]
+        );
+        assert!(matches!(spec.operations[0].kind, Kind::Replace(0)));
+        assert_eq!(spec.resources[0].key_field.as_deref(), Some("name"));
+        assert!(spec.operations[0].bearer);
+        assert_eq!(spec.operations[0].status, 200);
     }
 
     #[test]
-    fn nullable_and_boolean_exclusive_bounds_are_converted() {
-        let mut seen = Vec::new();
-        let schema = json!({
-            "type": "integer", "nullable": true, "minimum": 1, "exclusiveMinimum": true,
-            "example": 2
-        });
+    fn every_operation_of_the_future_spec_gets_its_kind() {
+        let spec = all();
+        let kinds: Vec<(String, String)> = spec
+            .operations
+            .iter()
+            .map(|op| {
+                let kind = format!("{:?}", op.kind);
+                (op.id.clone(), kind.split('(').next().unwrap().to_owned())
+            })
+            .collect();
+        let expected = [
+            ("get_backend", "Read"),
+            ("delete_backend", "Remove"),
+            ("update_backend", "Replace"),
+            ("list_backends", "List"),
+            ("create_backend", "Create"),
+            ("drain_backend", "Action"),
+            ("list_load_balancers", "Canned"),
+            ("get_load_balancer", "Canned"),
+        ];
+        assert_eq!(kinds, expected.map(|(a, b)| (a.to_owned(), b.to_owned())));
+        let list = spec
+            .operations
+            .iter()
+            .find(|o| o.id == "list_backends")
+            .unwrap();
+        let Kind::List(_, shape) = &list.kind else {
+            panic!()
+        };
+        assert_eq!(shape.items_in.as_deref(), Some("backends"));
+        assert_eq!(shape.cursor_field, Some(("next_cursor".to_owned(), true)));
+        assert_eq!(shape.limit, Some(("limit".to_owned(), Some(100))));
+        assert_eq!(shape.cursor.as_deref(), Some("cursor"));
+        let statuses: Vec<(&str, u16)> = spec
+            .operations
+            .iter()
+            .map(|o| (o.id.as_str(), o.status))
+            .collect();
+        assert!(statuses.contains(&("delete_backend", 204)));
+        assert!(statuses.contains(&("create_backend", 201)));
+        assert!(statuses.contains(&("drain_backend", 202)));
+        let create = spec
+            .operations
+            .iter()
+            .find(|o| o.id == "create_backend")
+            .unwrap();
         assert_eq!(
-            convert(&schema, &mut seen),
-            json!({"type": ["integer", "null"], "exclusiveMinimum": 1, "examples": [2]})
+            create
+                .params
+                .iter()
+                .map(|p| (p.name.as_str(), p.location, p.required))
+                .collect::<Vec<_>>(),
+            [
+                ("lb_id", Location::Path, true),
+                ("Idempotency-Key", Location::Header, false)
+            ]
+        );
+    }
+
+    #[test]
+    fn responses_are_checked_by_status_range_and_default() {
+        let spec = all();
+        assert_eq!(
+            spec.check_response("get_backend", 404, &json!({"message": "x"})),
+            Ok(vec![])
+        );
+        assert_eq!(
+            spec.check_response("get_backend", 404, &json!({})).unwrap()[0].message,
+            "is required"
+        );
+        assert_eq!(
+            spec.check_response("list_load_balancers", 404, &json!({})),
+            Err("list_load_balancers declares no response 404".into())
+        );
+        assert_eq!(
+            spec.check_response("nope", 200, &json!({})),
+            Err("no operation \"nope\"".into())
+        );
+        assert_eq!(
+            spec.check_response("delete_backend", 204, &Value::Null),
+            Ok(vec![])
+        );
+    }
+
+    #[test]
+    fn a_broken_document_is_named() {
+        assert!(Spec::parse(": [").unwrap_err().starts_with("not YAML: "));
+        let empty = Spec::parse("openapi: 3.0.3\n").unwrap();
+        assert!(empty.operations().is_empty());
+        assert_eq!(empty.check_error(&json!({"message": "m"})), vec![]);
+        assert_eq!(
+            empty.check_backend(&json!({}))[0].message,
+            "the spec has no components.schemas.Backend"
         );
     }
 }

@@ -32,7 +32,8 @@ async fn health_names_the_version_and_the_spec() {
 
 #[tokio::test]
 async fn state_round_trips_seeds_and_resets() {
-    let sandbox = Sandbox::start().await;
+    // Starts empty: the state document is then {}.
+    let sandbox = Sandbox::builder().empty().start().await.unwrap();
     assert_eq!(get(&sandbox, "/__sandbox/state").await, json!({}));
     let state = json!({"42": {"my-backend": stored_backend()}, "7": {}});
     assert_eq!(
@@ -205,7 +206,8 @@ async fn the_journal_keeps_only_the_newest_entries() {
 
 #[tokio::test]
 async fn faults_can_be_read_set_and_cleared() {
-    let sandbox = Sandbox::start().await;
+    // Nothing stored: once the faults are off, the update answers 404.
+    let sandbox = Sandbox::builder().empty().start().await.unwrap();
     assert_eq!(
         get(&sandbox, "/__sandbox/faults").await,
         json!({"faults": ""})
@@ -243,4 +245,58 @@ async fn faults_can_be_read_set_and_cleared() {
     );
     let (status, _, _) = put(&sandbox, "/v1/lbs/42/backends/my-backend", &page_body()).await;
     assert_eq!(status, 404);
+}
+
+/// With an admin token, the admin routes (but health) need it; the API and
+/// vector mode do not change.
+#[tokio::test]
+async fn an_admin_token_guards_the_admin_routes() {
+    let sandbox = Sandbox::builder()
+        .admin_token("adm1n")
+        .start()
+        .await
+        .unwrap();
+    for path in [
+        "/__sandbox/state",
+        "/__sandbox/requests",
+        "/__sandbox/faults",
+    ] {
+        let (status, body) = admin(&sandbox, "GET", path, None).await;
+        assert_eq!(status, 401, "{path}");
+        assert_spec_error(&body);
+        assert!(!body.to_string().contains("adm1n"));
+        let response = http()
+            .get(format!("{}{path}", sandbox.base_url()))
+            .header("authorization", "Bearer wrong")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{path}");
+        let response = http()
+            .get(format!("{}{path}", sandbox.base_url()))
+            .header("authorization", "Bearer adm1n")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+    }
+    let (status, _) = admin(&sandbox, "DELETE", "/__sandbox/state", None).await;
+    assert_eq!(status, 401);
+    assert_eq!(get(&sandbox, "/__sandbox/health").await["status"], "ok");
+    let (status, _, _) = put(&sandbox, "/v1/lbs/42/backends/my-backend", &page_body()).await;
+    assert_eq!(status, 200, "the API does not need the admin token");
+}
+
+/// A host that is not loopback is refused without an admin token, saying why.
+#[tokio::test]
+async fn a_non_loopback_host_needs_an_admin_token() {
+    let error = Sandbox::builder()
+        .host("0.0.0.0".parse().unwrap())
+        .start()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "--host 0.0.0.0: not a loopback address, and the admin routes (/__sandbox/) would be open to the network: give --admin-token TOKEN"
+    );
 }

@@ -39,13 +39,57 @@ async fn the_page_example_answers_200_with_the_page_response_and_renames() {
     assert_eq!(headers["content-type"], "application/json");
     // Stored under the body's name; the old key is gone.
     let state = sandbox.state();
-    assert_eq!(state["42"].keys().collect::<Vec<_>>(), ["api-backend"]);
+    assert_eq!(
+        state["42"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["api-backend"]
+    );
     assert_eq!(state["42"]["api-backend"], page_body());
+}
+
+/// A fresh sandbox stores the page's backend, so the page's curl works as
+/// written the first time, and renames it as the page shows.
+#[tokio::test]
+async fn a_fresh_sandbox_answers_the_page_curl() {
+    let sandbox = Sandbox::start().await;
+    let mut stored = page_body();
+    stored["name"] = json!("my-backend");
+    assert_eq!(sandbox.state(), json!({"42": {"my-backend": stored}}));
+    let (status, body, _) = put(&sandbox, PATH, &page_body()).await;
+    assert_eq!((status, body), (200, page()["response"]["body"].clone()));
+    assert_eq!(sandbox.state(), json!({"42": {"api-backend": page_body()}}));
+}
+
+/// Answers and the state keep the key order the backend was sent in.
+#[tokio::test]
+async fn answers_keep_the_key_order_sent() {
+    let sandbox = seeded().start().await.unwrap();
+    let text = r#"{"servers": {"ips": ["10.0.0.5"], "type": "ip"}, "port": 80, "name": "my-backend", "mode": "tcp", "balancing_method": "first"}"#;
+    let response = http()
+        .put(format!("{}{PATH}", sandbox.base_url()))
+        .header("authorization", "Bearer <token>")
+        .header("content-type", "application/json")
+        .body(text)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let compact = r#"{"servers":{"ips":["10.0.0.5"],"type":"ip"},"port":80,"name":"my-backend","mode":"tcp","balancing_method":"first"}"#;
+    assert_eq!(response.text().await.unwrap(), compact);
+    let state = http()
+        .get(format!("{}/__sandbox/state", sandbox.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(state, format!(r#"{{"42":{{"my-backend":{compact}}}}}"#));
 }
 
 #[tokio::test]
 async fn a_backend_that_is_not_stored_answers_404_naming_it() {
-    let sandbox = Sandbox::start().await;
+    // Nothing stored: this test wants an empty sandbox.
+    let sandbox = Sandbox::builder().empty().start().await.unwrap();
     let (status, body, _) = put(&sandbox, PATH, &page_body()).await;
     assert_eq!(status, 404);
     assert_spec_error(&body);
@@ -57,7 +101,7 @@ async fn a_backend_that_is_not_stored_answers_404_naming_it() {
         (body["lb_id"].clone(), body["backend_name"].clone()),
         (json!("42"), json!("my-backend"))
     );
-    assert!(sandbox.state().is_empty());
+    assert_eq!(sandbox.state(), json!({}));
 }
 
 #[tokio::test]
@@ -120,6 +164,22 @@ async fn path_values_are_percent_decoded_one_segment_each() {
             "lb_id \"%FF\" is not UTF-8 once percent-decoded",
         ),
         ("/v1/lbs/42/backends/", "backend_name is empty"),
+        (
+            "/v1/lbs/%G1/backends/b",
+            "lb_id \"%G1\" has a malformed percent-escape at byte 0",
+        ),
+        (
+            "/v1/lbs/42/backends/b%",
+            "backend_name \"b%\" has a malformed percent-escape at byte 1",
+        ),
+        (
+            "/v1/lbs/4%2/backends/%",
+            "lb_id \"4%2\" has a malformed percent-escape at byte 1; backend_name \"%\" has a malformed percent-escape at byte 0",
+        ),
+        (
+            "/v1/l%zzs/42/backends/b",
+            "path \"/v1/l%zzs/42/backends/b\" has a malformed percent-escape at byte 5",
+        ),
     ] {
         let (status, body, _) = put(&sandbox, path, &page_body()).await;
         assert_eq!(

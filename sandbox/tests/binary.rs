@@ -79,6 +79,18 @@ fn bad_flags_exit_2_naming_the_flag() {
             vec!["--host", "256.0.0.1"],
             "invalid value '256.0.0.1' for '--host <HOST>'",
         ),
+        (
+            vec!["--host", "0.0.0.0"],
+            "error: --host 0.0.0.0: not a loopback address, and the admin routes (/__sandbox/) would be open to the network: give --admin-token TOKEN",
+        ),
+        (
+            vec!["--spec", "/nonexistent/spec.yaml"],
+            "error: --spec /nonexistent/spec.yaml: ",
+        ),
+        (
+            vec!["--empty", "--state", "x.json"],
+            "'--empty' cannot be used with '--state <FILE>'",
+        ),
     ] {
         let output = Command::new(BIN).args(&args).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}");
@@ -101,6 +113,9 @@ fn help_lists_every_flag() {
         "--state",
         "--vectors",
         "--journal",
+        "--spec",
+        "--empty",
+        "--admin-token",
         "--version",
     ] {
         assert!(help.contains(flag), "{flag} missing from --help");
@@ -132,4 +147,46 @@ fn state_from_a_file_is_served() {
     child.wait().unwrap();
     std::fs::remove_file(&file).unwrap();
     assert_eq!(served, state);
+}
+
+/// `--spec` serves another document (its hash in the ready line), and
+/// `--empty` starts with nothing; by default the page's backend is stored.
+#[test]
+fn another_spec_and_an_empty_start() {
+    let all = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/evolution/all.yaml");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let get = |url: String| {
+        runtime.block_on(async {
+            let response = reqwest::Client::new()
+                .get(url)
+                .header("authorization", "Bearer t")
+                .send()
+                .await
+                .unwrap();
+            (
+                response.status().as_u16(),
+                response.json::<Value>().await.unwrap(),
+            )
+        })
+    };
+    let (mut child, ready, url) = spawn(&["--spec".as_ref(), all.as_ref()]);
+    let (status, backend) = get(format!("{url}/v1/lbs/42/backends/my-backend"));
+    let (_, health) = get(format!("{url}/__sandbox/health"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(status, 200, "{backend}");
+    assert_eq!(backend["name"], "my-backend");
+    assert_eq!(health["spec_sha256"], ready["spec_sha256"]);
+    let (_, embedded, _) = {
+        let (mut child, ready, url) = spawn(&["--empty".as_ref()]);
+        let (_, state) = get(format!("{url}/__sandbox/state"));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(state, serde_json::json!({}));
+        (child, ready, url)
+    };
+    assert_ne!(embedded["spec_sha256"], ready["spec_sha256"]);
 }

@@ -168,3 +168,70 @@ fn vector_state_stays_bounded() {
         "{verdict}"
     );
 }
+
+/// A body of about 1 MiB with 100,000 `computer_ids`, the last repeating
+/// the first (or not).
+fn many_ids(repeated: bool) -> serde_json::Value {
+    let mut ids: Vec<String> = (0..100_000).map(|i| format!("i{i}")).collect();
+    if repeated {
+        ids[99_999] = "i0".to_owned();
+    }
+    let mut body = page_body();
+    body["name"] = json!("my-backend");
+    body["servers"] = json!({"type": "computer", "computer_ids": ids});
+    body
+}
+
+/// Two such bodies at once do not hold up the health route by more than
+/// 100 ms (they are checked apart from the runtime's workers), and each is
+/// answered: 422 naming the repeat, or 200.
+#[test]
+fn large_bodies_do_not_hold_up_the_health_route() {
+    let (runtime, sandbox) = start(seeded());
+    let (slowest, statuses) = runtime.block_on(async {
+        let heavy = |repeated: bool| {
+            let url = format!("{}/v1/lbs/42/backends/my-backend", sandbox.base_url());
+            let body = many_ids(repeated).to_string();
+            assert!(body.len() <= openscaler_sandbox::MAX_BODY, "{}", body.len());
+            tokio::spawn(async move {
+                http()
+                    .put(url)
+                    .header("authorization", "Bearer <token>")
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        };
+        let tasks = [heavy(true), heavy(false)];
+        let health = format!("{}/__sandbox/health", sandbox.base_url());
+        let client = http();
+        let mut slowest = Duration::ZERO;
+        while !tasks.iter().all(tokio::task::JoinHandle::is_finished) {
+            let started = std::time::Instant::now();
+            let status = client.get(&health).send().await.unwrap().status();
+            assert_eq!(status, 200);
+            slowest = slowest.max(started.elapsed());
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let mut statuses = Vec::new();
+        for task in tasks {
+            statuses.push(task.await.unwrap());
+        }
+        (slowest, statuses)
+    });
+    assert_eq!(statuses, [422, 200]);
+    assert!(
+        slowest < Duration::from_millis(100),
+        "health took {slowest:?}"
+    );
+    let journal = sandbox.requests();
+    let refused = journal.iter().find(|e| e.status == Some(422)).unwrap();
+    assert_eq!(
+        refused.validation.as_ref().unwrap().violations[0].message,
+        "has a repeated item \"i0\""
+    );
+}
