@@ -308,7 +308,21 @@ fn the_span_records_attempts_status_and_latency() {
         .enable_all()
         .build()
         .unwrap();
+    // Other tests of this binary, on other threads, meet the span's
+    // callsite too, with no subscriber: tracing caches each callsite's
+    // interest when it is first met, and a callsite whose registration
+    // races with the subscriber's would stay disabled. So this test meets
+    // it first (a call to a closed port), then has the interest recomputed
+    // with its subscriber in place.
+    runtime.block_on(async {
+        let closed = refused_address();
+        let client = support::client_with(&closed, RetryPolicy::none());
+        let _ = client
+            .update_backend("42", "my-backend", page_backend())
+            .await;
+    });
     tracing::subscriber::with_default(recorded.clone(), || {
+        tracing::callsite::rebuild_interest_cache();
         runtime.block_on(async {
             support::client(&server.base_url())
                 .update_backend("42", "my-backend", page_backend())
@@ -324,7 +338,11 @@ fn the_span_records_attempts_status_and_latency() {
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.clone())
     };
-    assert_eq!(value("operation").as_deref(), Some("\"update_backend\""));
+    assert_eq!(
+        value("operation").as_deref(),
+        Some("\"update_backend\""),
+        "{fields:?}"
+    );
     assert_eq!(value("attempts").as_deref(), Some("2"), "{fields:?}");
     assert_eq!(value("status").as_deref(), Some("200"), "{fields:?}");
     let latency: u64 = value("latency_ms")

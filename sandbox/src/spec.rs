@@ -872,6 +872,7 @@ mod tests {
             ("list_backends", "List"),
             ("create_backend", "Create"),
             ("drain_backend", "Action"),
+            ("restart_backend", "Action"),
             ("list_load_balancers", "Canned"),
             ("get_load_balancer", "Canned"),
         ];
