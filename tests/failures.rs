@@ -4,11 +4,7 @@
 
 mod support;
 
-use std::{
-    error::Error as _,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::{error::Error as _, time::Duration};
 
 use openscaler::{
     Backend, BalancingMethod, Client, ErrorKind, HealthCheckType, Mode, Port, ProxyProtocol,
@@ -264,92 +260,6 @@ fn string_enums_round_trip_every_value() {
     assert!(!Mode::from("udp").is_known());
     assert_eq!(Mode::from("udp").as_str(), "udp");
     assert_eq!(BalancingMethod::LeastConn.as_str(), "leastconn");
-}
-
-/// A subscriber that keeps the values recorded on spans, by field name.
-#[derive(Clone, Default)]
-struct Recorded(Arc<Mutex<Vec<(String, String)>>>);
-
-struct Visitor<'a>(&'a Recorded);
-
-impl tracing::field::Visit for Visitor<'_> {
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-        let entry = (field.name().to_owned(), format!("{value:?}"));
-        (self.0).0.lock().unwrap().push(entry);
-    }
-}
-
-impl tracing::Subscriber for Recorded {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        span.record(&mut Visitor(self));
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
-        values.record(&mut Visitor(self));
-    }
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, _: &tracing::Event<'_>) {}
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
-
-/// The call's span records attempts, the last status and the latency.
-#[test]
-fn the_span_records_attempts_status_and_latency() {
-    let server = RawServer::start(vec![
-        Reply::json(503, &serde_json::json!({"message": "busy"})),
-        Reply::json(200, &support::golden().response),
-    ]);
-    let recorded = Recorded::default();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    // Other tests of this binary, on other threads, meet the span's
-    // callsite too, with no subscriber: tracing caches each callsite's
-    // interest when it is first met, and a callsite whose registration
-    // races with the subscriber's would stay disabled. So this test meets
-    // it first (a call to a closed port), then has the interest recomputed
-    // with its subscriber in place.
-    runtime.block_on(async {
-        let closed = refused_address();
-        let client = support::client_with(&closed, RetryPolicy::none());
-        let _ = client
-            .update_backend("42", "my-backend", page_backend())
-            .await;
-    });
-    tracing::subscriber::with_default(recorded.clone(), || {
-        tracing::callsite::rebuild_interest_cache();
-        runtime.block_on(async {
-            support::client(&server.base_url())
-                .update_backend("42", "my-backend", page_backend())
-                .await
-                .unwrap();
-        })
-    });
-    let fields = recorded.0.lock().unwrap().clone();
-    let value = |name: &str| {
-        fields
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-    };
-    assert_eq!(
-        value("operation").as_deref(),
-        Some("\"update_backend\""),
-        "{fields:?}"
-    );
-    assert_eq!(value("attempts").as_deref(), Some("2"), "{fields:?}");
-    assert_eq!(value("status").as_deref(), Some("200"), "{fields:?}");
-    let latency: u64 = value("latency_ms")
-        .expect("latency recorded")
-        .parse()
-        .unwrap();
-    assert!(latency < 60_000, "{latency}");
 }
 
 /// `Debug` shows what is known about the call and leaves out what is not:
