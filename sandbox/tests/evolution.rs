@@ -102,7 +102,7 @@ async fn the_ready_line_names_the_spec_served() {
     assert_eq!(ready["spec_sha256"], digest);
     let embedded: Value = serde_json::from_str(&Sandbox::start().await.ready_line()).unwrap();
     assert_ne!(ready["spec_sha256"], embedded["spec_sha256"]);
-    assert_eq!(sandbox.spec().operations().len(), 8);
+    assert_eq!(sandbox.spec().operations().len(), 9);
 }
 
 #[tokio::test]
@@ -453,7 +453,7 @@ async fn every_future_spec_is_served() {
             served += 1;
         }
     }
-    assert_eq!(served, 9);
+    assert!(served >= 9, "{served} specs served");
     let error = Sandbox::builder()
         .spec_file("/nonexistent.yaml")
         .start()
