@@ -269,6 +269,19 @@ fn check_round(
                     ErrorKind::Transport => assert_eq!(fault, "reset", "call {seq}: {error}"),
                     other => panic!("call {seq}: a {other:?} error: {error}"),
                 }
+                // The status and request id are the last answer's (an
+                // earlier attempt's when the last was reset).
+                let answered = requests.iter().rev().find(|r| r.status.is_some());
+                assert_eq!(
+                    error.status().map(|s| s.as_u16()),
+                    answered.and_then(|r| r.status),
+                    "call {seq}: {error}"
+                );
+                assert_eq!(
+                    error.request_id(),
+                    answered.map(|r| r.id.as_str()),
+                    "call {seq}: {error}"
+                );
                 *tally.failed.entry(fault).or_default() += 1;
             }
         }
