@@ -210,7 +210,7 @@ async fn apply_fifty_through_503s_and_429s() {
 
 /// Five entries the server does not know: exit 1, each failed entry named
 /// on stderr, `-o json` giving each entry's result with status and request
-/// id; the other 45 applied.
+/// id, one JSON object per line as each completes; the other 45 applied.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_partial_failure_exits_1_and_names_the_failed_entries() {
     let missing = [3, 17, 22, 38, 49];
@@ -226,7 +226,12 @@ async fn a_partial_failure_exits_1_and_names_the_failed_entries() {
     ]);
     let (code, out, err) = run(cmd).await;
     assert_eq!(code, 1, "{err}");
-    let failed: Vec<_> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    // In the order the updates completed.
+    let mut failed: Vec<_> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    failed.sort_by_key(|line| {
+        let index = line.split(['[', ']']).nth(1).unwrap_or_default();
+        index.parse::<usize>().unwrap_or(usize::MAX)
+    });
     assert_eq!(failed.len(), missing.len(), "{err}");
     for (line, i) in failed.iter().zip(missing) {
         let prefix = format!(
@@ -240,7 +245,11 @@ async fn a_partial_failure_exits_1_and_names_the_failed_entries() {
         "{err}"
     );
 
-    let results: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let mut results: Vec<Value> = out
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    results.sort_by_key(|r| r["index"].as_u64());
     assert_eq!(results.len(), 50);
     for (i, result) in results.iter().enumerate() {
         assert_eq!(result["index"], i);

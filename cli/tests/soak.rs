@@ -85,8 +85,11 @@ fn apply_through_faults_stores_exactly_what_it_reports() {
         "token in output"
     );
 
-    // One result per entry.
-    let results: Vec<Value> = serde_json::from_str(&out).unwrap();
+    // One result per entry, one per line.
+    let results: Vec<Value> = out
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
     let mut by_index: BTreeMap<usize, &Value> = BTreeMap::new();
     for result in &results {
         let index = result["index"].as_u64().unwrap() as usize;
