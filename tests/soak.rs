@@ -22,7 +22,7 @@
 //! The journal is read and emptied every `ROUND` calls, with no call in
 //! flight, so a long run keeps a bounded journal.
 //!
-//! `SOAK_CALLS=100000 cargo test --release --test soak -- --nocapture`
+//! `SOAK_CALLS=100000 cargo test -p openscaler --test soak -- --nocapture`
 //! prints the figures BENCHMARKS.md quotes (counts, never asserted times).
 
 use std::{
