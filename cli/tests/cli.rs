@@ -732,11 +732,9 @@ fn verbose_shows_the_sdk_events() {
     assert_eq!((code, err.as_str()), (0, ""), "quiet without -v");
 }
 
-/// A reader that goes away (`| head`) ends output quietly: no panic, no
-/// error, exit 0.
-#[test]
-fn a_closed_pipe_ends_quietly() {
-    let dir = tempdir();
+/// `apply --dry-run` of 300 entries (well over stdout's buffer), as a
+/// plain process for the test to wire up.
+fn dry_run_of_many(dir: &std::path::Path) -> std::process::Command {
     let mut file = String::from("backends:\n");
     for i in 0..300 {
         file.push_str(&format!(
@@ -745,12 +743,21 @@ fn a_closed_pipe_ends_quietly() {
             golden_body()
         ));
     }
-    let path = write(dir.path(), "many.yaml", &file);
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("openscaler"))
-        .args(["apply", "--dry-run", "-f"])
+    let path = write(dir, "many.yaml", &file);
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("openscaler"));
+    cmd.args(["apply", "--dry-run", "-f"])
         .arg(&path)
-        .env("XDG_CONFIG_HOME", dir.path())
-        .env_remove("OPENSCALER_TOKEN")
+        .env("XDG_CONFIG_HOME", dir)
+        .env_remove("OPENSCALER_TOKEN");
+    cmd
+}
+
+/// A reader that goes away (`| head`) ends output quietly: no panic, no
+/// error, exit 0.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let dir = tempdir();
+    let mut child = dry_run_of_many(dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -772,27 +779,11 @@ fn a_closed_pipe_ends_quietly() {
 #[test]
 fn an_unwritable_stdout_is_said_once() {
     let dir = tempdir();
-    let mut file = String::from("backends:\n");
-    for i in 0..300 {
-        file.push_str(&format!(
-            "  - lb_id: \"{}\"\n    backend_name: web-{i}\n    backend: {}\n",
-            i % 5,
-            golden_body()
-        ));
-    }
-    let path = write(dir.path(), "many.yaml", &file);
     let full = std::fs::OpenOptions::new()
         .write(true)
         .open("/dev/full")
         .unwrap();
-    let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("openscaler"))
-        .args(["apply", "--dry-run", "-f"])
-        .arg(&path)
-        .env("XDG_CONFIG_HOME", dir.path())
-        .env_remove("OPENSCALER_TOKEN")
-        .stdout(full)
-        .output()
-        .unwrap();
+    let output = dry_run_of_many(dir.path()).stdout(full).output().unwrap();
     assert_eq!(
         stderr(&output),
         "error: cannot write to stdout: No space left on device (os error 28)\n"
