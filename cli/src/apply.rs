@@ -668,6 +668,27 @@ mod tests {
     }
 
     #[test]
+    fn path_values_are_strings_or_whole_numbers() {
+        let file = |lb_id: &str| GOOD.replace("lb_id: \"42\"", &format!("lb_id: {lb_id}"));
+        let entries = check(&source("a.yaml", &file("42"))).unwrap();
+        assert_eq!(&*entries[0].lb_id, "42");
+        for (lb_id, shown) in [
+            ("-1", "-1"),
+            ("1.5", "1.5"),
+            ("true", "true"),
+            ("[1]", "[1]"),
+        ] {
+            assert_eq!(
+                problems("a.yaml", &file(lb_id)),
+                [format!(
+                    "a.yaml:2: backends[0].lb_id: {shown} must be a string"
+                )],
+                "{lb_id}"
+            );
+        }
+    }
+
+    #[test]
     fn a_file_without_backends_is_refused() {
         assert_eq!(
             problems("a.yaml", "name: web\n"),

@@ -791,6 +791,38 @@ fn an_unwritable_stdout_is_said_once() {
     assert_eq!(output.status.code(), Some(0));
 }
 
+/// `apply --dry-run` as text: each request, one blank line between them.
+#[test]
+fn apply_dry_run_text_separates_the_requests() {
+    let dir = tempdir();
+    let mut file = String::from("backends:\n");
+    for name in ["a", "b", "c"] {
+        file.push_str(&format!(
+            "  - lb_id: \"42\"\n    backend_name: {name}\n    backend: {}\n",
+            stored(name)
+        ));
+    }
+    let path = write(dir.path(), "three.yaml", &file);
+    let mut cmd = openscaler(dir.path());
+    cmd.args(["apply", "--dry-run", "-f"]).arg(&path);
+    let (code, out, err) = run(cmd);
+    assert_eq!(code, 0, "{err}");
+    // Each request as `PUT URL`, headers, a blank line and the body;
+    // one blank line before the next.
+    let url =
+        |name: &str| format!("PUT https://api.alpha.openscaler.net/v1/lbs/42/backends/{name}\n");
+    assert!(out.starts_with(&url("a")), "{out}");
+    for name in ["b", "c"] {
+        assert_eq!(
+            out.matches(&format!("}}\n\n{}", url(name))).count(),
+            1,
+            "{out}"
+        );
+    }
+    assert_eq!(out.matches("PUT ").count(), 3, "{out}");
+    assert!(!out.ends_with("\n\n"), "{out:?}");
+}
+
 /// YAML on stdout ends with one newline, not a blank line.
 #[test]
 fn yaml_output_ends_with_one_newline() {
