@@ -93,11 +93,9 @@ pub fn parse(name: &str, text: &str) -> Result<Doc, String> {
     }
     // A `.json` file is held to JSON's rules (YAML would let a trailing
     // comma pass); its lines still come from the YAML reader.
-    let strict_json = if name.ends_with(".json") {
-        Some(serde_json::from_str::<Value>(text).map_err(|e| json_message(name, &e))?)
-    } else {
-        None
-    };
+    if name.ends_with(".json") {
+        serde_json::from_str::<de::IgnoredAny>(text).map_err(|e| json_message(name, &e))?;
+    }
     match serde_saphyr::from_str_with_options::<Spanned<Node>>(text, options(text.len() as u64)) {
         Ok(root) => {
             let mut lines = BTreeMap::new();
@@ -108,10 +106,10 @@ pub fn parse(name: &str, text: &str) -> Result<Doc, String> {
                 lines,
             })
         }
-        Err(_) if strict_json.is_some() => {
-            Ok(Doc::from_value(name, strict_json.unwrap_or_default()))
-        }
         Err(yaml_error) => {
+            // JSON that the YAML reader refuses (a key of over 1,024
+            // characters) is read without lines; JSON that is not, with
+            // JSON's own message.
             let looks_like_json = matches!(text.trim_start().chars().next(), Some('{' | '['));
             if looks_like_json {
                 return match serde_json::from_str::<Value>(text) {
@@ -146,6 +144,12 @@ fn yaml_message(name: &str, error: &serde_saphyr::Error) -> String {
     let first = text.lines().next().unwrap_or("").trim();
     let first = first.strip_prefix("error: ").unwrap_or(first);
     let first = strip_position(first);
+    // An input error ("IO error") says what it was only in its source: the
+    // reader meets bytes that are not UTF-8 as one.
+    let first = match std::error::Error::source(error) {
+        Some(cause) => format!("{first}: {cause}"),
+        None => first.to_owned(),
+    };
     match error.location() {
         Some(at) if at.line() > 0 => {
             format!(
@@ -836,6 +840,25 @@ mod tests {
         let error = stream("s.json", &format!("{{\"{long}\": 1}}")).unwrap_err();
         assert!(error.starts_with("s.json:1:"), "{error}");
         assert!(error.contains("not valid YAML"), "{error}");
+    }
+
+    #[test]
+    fn json_that_the_yaml_reader_refuses_is_read_without_lines() {
+        let long = "k".repeat(1100);
+        let doc = parse("b.json", &format!("{{\"{long}\": 1}}")).unwrap();
+        assert_eq!(doc.value, json!({ long.clone(): 1 }));
+        assert_eq!(doc.line_of(""), None);
+        let doc = parse("-", &format!("[{{\"{long}\": 1}}]")).unwrap();
+        assert_eq!(doc.value, json!([{ long: 1 }]));
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_named() {
+        let source = Source::bytes("u.yaml", b"list:\n  - a: \xff\n".to_vec());
+        assert_eq!(
+            stream_list(&source, "list", &mut |_, _| {}).unwrap_err(),
+            "u.yaml: not valid YAML: IO error: invalid UTF-8 leading byte"
+        );
     }
 
     #[test]
