@@ -3,11 +3,12 @@
 # 100,000 entries (YAML and JSON) against the release sandbox, beside
 # `xargs -P 8 curl` for the same updates. Prints one line per run: wall
 # seconds, CPU seconds (user + system, children included) and peak RSS in
-# MB (for xargs: its largest process, a curl).
+# MiB (for xargs: its largest process, a curl).
 #
 #   cargo build --release -p openscaler-cli -p openscaler-sandbox
 #   cli/benches/apply-scale.sh [DIR]       # DIR: where the files go (/tmp/apply-scale)
 #   SIZES="1000" cli/benches/apply-scale.sh  # fewer sizes
+#   BASELINE=/path/to/older/openscaler cli/benches/apply-scale.sh  # that build too
 #
 # Run on a quiet machine (uptime's load under 1.5).
 set -euo pipefail
@@ -27,9 +28,10 @@ done
 measure() { # label, command...
   local label="$1"; shift
   /usr/bin/time -o "$dir/time.txt" -f '%e %U %S %M' "$@" >/dev/null 2>"$dir/stderr.txt" || {
-    echo "$label failed:" >&2; tail -5 "$dir/stderr.txt" >&2; exit 1; }
+    printf '%-28s failed: %s\n' "$label" "$(grep -m1 '^error' "$dir/stderr.txt" | cut -c1-110)"
+    return 0; }
   read -r wall user sys rss < "$dir/time.txt"
-  printf '%-28s wall %6.2f s  CPU %6.2f s  peak RSS %6.1f MB\n' "$label" "$wall" \
+  printf '%-28s wall %6.2f s  CPU %6.2f s  peak RSS %6.1f MiB\n' "$label" "$wall" \
     "$(echo "$user + $sys" | bc)" "$(echo "scale=1; $rss / 1024" | bc)"
 }
 
@@ -42,6 +44,10 @@ for n in $sizes; do
   for format in yaml json; do
     measure "apply $n $format" "$bin/openscaler" apply -f "$dir/apply-$n.$format" \
       --base-url "$url" -q -o json
+    if [ -n "${BASELINE:-}" ]; then
+      measure "  baseline $n $format" "$BASELINE" apply -f "$dir/apply-$n.$format" \
+        --base-url "$url" -q -o json
+    fi
   done
   measure "xargs -P 8 curl $n" xargs -P 8 -L 1 curl -sS -f -o /dev/null -X PUT \
     -H "Authorization: Bearer $OPENSCALER_TOKEN" -H 'Content-Type: application/json' \
@@ -49,4 +55,4 @@ for n in $sizes; do
   kill "$sandbox"; wait "$sandbox" 2>/dev/null || true
   trap - EXIT
 done
-for n in $sizes; do ls -l "$dir/apply-$n.yaml" "$dir/apply-$n.json"; done | awk '{printf "%s %.1f MB\n", $NF, $5 / 1048576}'
+for n in $sizes; do ls -l "$dir/apply-$n.yaml" "$dir/apply-$n.json"; done | awk '{printf "%s %.1f MiB\n", $NF, $5 / 1048576}'
