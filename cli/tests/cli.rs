@@ -795,13 +795,7 @@ fn an_unwritable_stdout_is_said_once() {
 #[test]
 fn apply_dry_run_text_separates_the_requests() {
     let dir = tempdir();
-    let mut file = String::from("backends:\n");
-    for name in ["a", "b", "c"] {
-        file.push_str(&format!(
-            "  - lb_id: \"42\"\n    backend_name: {name}\n    backend: {}\n",
-            stored(name)
-        ));
-    }
+    let file = apply_text(["a", "b", "c"].map(|name| ("42", name, stored(name))));
     let path = write(dir.path(), "three.yaml", &file);
     let mut cmd = openscaler(dir.path());
     cmd.args(["apply", "--dry-run", "-f"]).arg(&path);
@@ -852,13 +846,7 @@ fn yaml_output_ends_with_one_newline() {
 #[test]
 fn apply_reads_standard_input_and_pipes() {
     let dir = tempdir();
-    let mut file = String::from("backends:\n");
-    for name in ["a", "b"] {
-        file.push_str(&format!(
-            "  - lb_id: \"42\"\n    backend_name: {name}\n    backend: {}\n",
-            stored(name)
-        ));
-    }
+    let file = apply_text(["a", "b"].map(|name| ("42", name, stored(name))));
     let paths: &[&str] = if cfg!(target_os = "linux") {
         &["-", "/dev/stdin"]
     } else {

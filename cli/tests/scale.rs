@@ -255,13 +255,7 @@ fn serve(
 fn results_are_written_as_each_update_completes() {
     let server = Holding::start();
     let dir = tempdir();
-    let mut text = String::from("backends:\n");
-    for name in ["quick", "held"] {
-        text.push_str(&format!(
-            "  - lb_id: \"42\"\n    backend_name: {name}\n    backend: {}\n",
-            small_backend(name)
-        ));
-    }
+    let text = apply_text(["quick", "held"].map(|name| ("42", name, small_backend(name))));
     let file = write(dir.path(), "two.yaml", &text);
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("openscaler"))
         .args(["apply", "-q", "-o", "json", "--concurrency", "2", "-f"])
