@@ -15,9 +15,11 @@ pub struct Out {
 }
 
 impl Out {
+    /// Standard output, buffered: what is written goes out at `flush`, or
+    /// when the buffer fills.
     pub fn stdout() -> Out {
         Out {
-            sink: Box::new(io::stdout()),
+            sink: Box::new(io::BufWriter::new(io::stdout())),
             closed: false,
         }
     }
@@ -51,6 +53,22 @@ impl Out {
                 if !text.ends_with('\n') {
                     self.write("\n");
                 }
+            }
+        }
+    }
+
+    /// Writes one item of a list that is written as it grows: a JSON value
+    /// on a line of its own (JSON Lines), or a YAML list item (the items
+    /// together are one YAML list).
+    pub fn item(&mut self, format: Format, value: &impl Serialize) {
+        match format {
+            Format::Json => {
+                let text = serde_json::to_string(value).unwrap_or_default();
+                self.line(&text);
+            }
+            Format::Text | Format::Yaml => {
+                let text = serde_saphyr::to_string(&[value]).unwrap_or_default();
+                self.write(&text);
             }
         }
     }

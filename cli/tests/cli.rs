@@ -732,11 +732,9 @@ fn verbose_shows_the_sdk_events() {
     assert_eq!((code, err.as_str()), (0, ""), "quiet without -v");
 }
 
-/// A reader that goes away (`| head`) ends output quietly: no panic, no
-/// error, exit 0.
-#[test]
-fn a_closed_pipe_ends_quietly() {
-    let dir = tempdir();
+/// `apply --dry-run` of 300 entries (well over stdout's buffer), as a
+/// plain process for the test to wire up.
+fn dry_run_of_many(dir: &std::path::Path) -> std::process::Command {
     let mut file = String::from("backends:\n");
     for i in 0..300 {
         file.push_str(&format!(
@@ -745,12 +743,21 @@ fn a_closed_pipe_ends_quietly() {
             golden_body()
         ));
     }
-    let path = write(dir.path(), "many.yaml", &file);
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("openscaler"))
-        .args(["apply", "--dry-run", "-f"])
+    let path = write(dir, "many.yaml", &file);
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("openscaler"));
+    cmd.args(["apply", "--dry-run", "-f"])
         .arg(&path)
-        .env("XDG_CONFIG_HOME", dir.path())
-        .env_remove("OPENSCALER_TOKEN")
+        .env("XDG_CONFIG_HOME", dir)
+        .env_remove("OPENSCALER_TOKEN");
+    cmd
+}
+
+/// A reader that goes away (`| head`) ends output quietly: no panic, no
+/// error, exit 0.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let dir = tempdir();
+    let mut child = dry_run_of_many(dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -763,6 +770,120 @@ fn a_closed_pipe_ends_quietly() {
     let output = child.wait_with_output().unwrap();
     assert_eq!(stderr(&output), "");
     assert_eq!(output.status.code(), Some(0));
+}
+
+/// A stdout that refuses what is written for another reason than a closed
+/// pipe (a full disk) is said, once, however much more is written; the
+/// exit code is the work's.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unwritable_stdout_is_said_once() {
+    let dir = tempdir();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = dry_run_of_many(dir.path()).stdout(full).output().unwrap();
+    assert_eq!(
+        stderr(&output),
+        "error: cannot write to stdout: No space left on device (os error 28)\n"
+    );
+    assert_eq!(output.status.code(), Some(0));
+}
+
+/// `apply --dry-run` as text: each request, one blank line between them.
+#[test]
+fn apply_dry_run_text_separates_the_requests() {
+    let dir = tempdir();
+    let file = apply_text(["a", "b", "c"].map(|name| ("42", name, stored(name))));
+    let path = write(dir.path(), "three.yaml", &file);
+    let mut cmd = openscaler(dir.path());
+    cmd.args(["apply", "--dry-run", "-f"]).arg(&path);
+    let (code, out, err) = run(cmd);
+    assert_eq!(code, 0, "{err}");
+    // Each request as `PUT URL`, headers, a blank line and the body;
+    // one blank line before the next.
+    let url =
+        |name: &str| format!("PUT https://api.alpha.openscaler.net/v1/lbs/42/backends/{name}\n");
+    assert!(out.starts_with(&url("a")), "{out}");
+    for name in ["b", "c"] {
+        assert_eq!(
+            out.matches(&format!("}}\n\n{}", url(name))).count(),
+            1,
+            "{out}"
+        );
+    }
+    assert_eq!(out.matches("PUT ").count(), 3, "{out}");
+    assert!(!out.ends_with("\n\n"), "{out:?}");
+}
+
+/// YAML on stdout ends with one newline, not a blank line.
+#[test]
+fn yaml_output_ends_with_one_newline() {
+    let dir = tempdir();
+    let template = write(dir.path(), "b.yaml", &template_text(dir.path()));
+    let mut cmd = openscaler(dir.path());
+    cmd.args([
+        "backend",
+        "update",
+        "42",
+        "web",
+        "--dry-run",
+        "-o",
+        "yaml",
+        "-f",
+    ])
+    .arg(&template);
+    let (code, out, err) = run(cmd);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\nmethod: PUT\n"), "{out}");
+    assert!(out.ends_with('\n') && !out.ends_with("\n\n"), "{out:?}");
+}
+
+/// `apply -f -` reads standard input, and so does a path that is not a
+/// regular file (`/dev/stdin` on a pipe): the same requests; a mistake is
+/// told with `<stdin>` or the path, and its line.
+#[test]
+fn apply_reads_standard_input_and_pipes() {
+    let dir = tempdir();
+    let file = apply_text(["a", "b"].map(|name| ("42", name, stored(name))));
+    let paths: &[&str] = if cfg!(target_os = "linux") {
+        &["-", "/dev/stdin"]
+    } else {
+        &["-"]
+    };
+    for path in paths {
+        let mut cmd = openscaler(dir.path());
+        cmd.args(["apply", "--dry-run", "-o", "json", "-f", path])
+            .write_stdin(file.as_bytes());
+        let (code, out, err) = run(cmd);
+        assert_eq!(code, 0, "{path}: {err}");
+        let urls: Vec<String> = out
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap()["url"].to_string())
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                "\"https://api.alpha.openscaler.net/v1/lbs/42/backends/a\"",
+                "\"https://api.alpha.openscaler.net/v1/lbs/42/backends/b\""
+            ],
+            "{path}"
+        );
+
+        let mut cmd = openscaler(dir.path());
+        cmd.args(["apply", "--dry-run", "-f", path])
+            .write_stdin(file.replace("\"port\":8080", "\"port\":0").as_bytes());
+        let (code, _, err) = run(cmd);
+        assert_eq!(code, 2, "{path}: {err}");
+        let name = if *path == "-" { "<stdin>" } else { path };
+        assert!(
+            err.starts_with(&format!(
+                "error: {name}:4: backends[0].backend.port: 0 must be a port from 1 to 65535\n"
+            )),
+            "{path}: {err}"
+        );
+    }
 }
 
 /// Profiles and settings at their edges: a named profile without a config

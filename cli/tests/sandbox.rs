@@ -187,6 +187,21 @@ async fn apply_fifty_through_503s_and_429s() {
     // Not a terminal: one line per entry on stderr.
     let progress: Vec<_> = err.lines().filter(|l| l.contains("] ok ")).collect();
     assert_eq!(progress.len(), 50, "{err}");
+    // Numbered as they complete: [1/50] to [50/50], each once.
+    let mut numbers: Vec<usize> = progress
+        .iter()
+        .map(|l| {
+            l.trim_start_matches('[')
+                .split('/')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=50).collect::<Vec<_>>());
+    assert!(progress.iter().all(|l| l.contains("/50] ok lb-")), "{err}");
 
     let journal = sandbox.requests();
     let faults = journal.iter().filter(|e| e.fault.is_some()).count();
@@ -210,7 +225,7 @@ async fn apply_fifty_through_503s_and_429s() {
 
 /// Five entries the server does not know: exit 1, each failed entry named
 /// on stderr, `-o json` giving each entry's result with status and request
-/// id; the other 45 applied.
+/// id, one JSON object per line as each completes; the other 45 applied.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_partial_failure_exits_1_and_names_the_failed_entries() {
     let missing = [3, 17, 22, 38, 49];
@@ -226,7 +241,12 @@ async fn a_partial_failure_exits_1_and_names_the_failed_entries() {
     ]);
     let (code, out, err) = run(cmd).await;
     assert_eq!(code, 1, "{err}");
-    let failed: Vec<_> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    // In the order the updates completed.
+    let mut failed: Vec<_> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    failed.sort_by_key(|line| {
+        let index = line.split(['[', ']']).nth(1).unwrap_or_default();
+        index.parse::<usize>().unwrap_or(usize::MAX)
+    });
     assert_eq!(failed.len(), missing.len(), "{err}");
     for (line, i) in failed.iter().zip(missing) {
         let prefix = format!(
@@ -240,7 +260,11 @@ async fn a_partial_failure_exits_1_and_names_the_failed_entries() {
         "{err}"
     );
 
-    let results: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let mut results: Vec<Value> = out
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    results.sort_by_key(|r| r["index"].as_u64());
     assert_eq!(results.len(), 50);
     for (i, result) in results.iter().enumerate() {
         assert_eq!(result["index"], i);
@@ -295,4 +319,74 @@ async fn apply_checks_every_entry_before_sending_any() {
     );
     assert_eq!(err, expected);
     assert!(sandbox.requests().is_empty());
+}
+
+/// Credentials the server refuses: exit 4, each entry's error on stderr.
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_with_refused_credentials_exits_4() {
+    let sandbox = sandbox(state_for(3, &[])).await;
+    let dir = tempdir();
+    let file = write(dir.path(), "apply.yaml", &apply_file(3));
+    let mut cmd = openscaler(dir.path());
+    cmd.args(["apply", "-f"]).arg(&file).args([
+        "--base-url",
+        sandbox.base_url(),
+        "--token",
+        "not-the-token",
+    ]);
+    let (code, out, err) = run(cmd).await;
+    assert_eq!(code, 4, "{err}");
+    assert_eq!(out.trim(), "0 of 3 applied, 3 failed, 0 skipped");
+    let refused = err
+        .lines()
+        .filter(|l| l.starts_with("error: backends[") && l.contains(": OpenScaler answered 401"))
+        .count();
+    assert_eq!(refused, 3, "{err}");
+}
+
+/// On a terminal, progress is a bar, not a line per entry (run under
+/// `script`, which gives the command a terminal; skipped where there is
+/// none).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_terminal_gets_a_bar_rather_than_lines() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("no `script` here: not run");
+        return;
+    }
+    let sandbox = sandbox(state_for(5, &[])).await;
+    let dir = tempdir();
+    let file = write(dir.path(), "apply.yaml", &apply_file(5));
+    let command = format!(
+        "{} apply -f {} --base-url {} --token {SECRET}",
+        assert_cmd::cargo::cargo_bin("openscaler").display(),
+        file.display(),
+        sandbox.base_url()
+    );
+    // The clean environment the other tests run the binary in.
+    let clean = openscaler(dir.path());
+    // `script` runs the command with its stdout and stderr on a terminal
+    // and copies what the terminal shows to its own stdout.
+    let mut script = assert_cmd::Command::new("script");
+    script.args(["-qec", &command, "/dev/null"]);
+    for (name, value) in clean.get_envs() {
+        match value {
+            Some(value) => script.env(name, value),
+            None => script.env_remove(name),
+        };
+    }
+    let (code, shown, _) = run(script).await;
+    assert_eq!(code, 0, "{shown}");
+    assert!(
+        shown.contains("5 of 5 applied, 0 failed, 0 skipped"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("] ok "),
+        "a line per entry on a terminal: {shown}"
+    );
+    assert_eq!(sandbox.requests().len(), 5);
 }

@@ -116,6 +116,18 @@ pub fn stored(name: &str) -> Value {
     backend
 }
 
+/// An `apply` file: one entry per `(lb_id, backend_name, backend)`, each
+/// backend as JSON on its line.
+pub fn apply_text<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str, Value)>) -> String {
+    let mut text = String::from("backends:\n");
+    for (lb_id, name, backend) in entries {
+        text.push_str(&format!(
+            "  - lb_id: \"{lb_id}\"\n    backend_name: {name}\n    backend: {backend}\n"
+        ));
+    }
+    text
+}
+
 /// An address on 127.0.0.1 where nothing listens... except a listener we
 /// hold and never accept from, so any connection attempt shows.
 pub struct Silent {
