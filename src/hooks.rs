@@ -517,9 +517,12 @@ where
             }
             Turn::Fail(error) => return Err(E::CommunicationError(error)),
         };
-        // The final answer, or a success: read here, once.
+        // The final answer, or a success: read here, once. The reading
+        // (progenitor's, which collects the body) is boxed: its state is
+        // larger than the rest of the call's, and a call's future is what
+        // 64 calls in flight keep and touch on every poll.
         let success = response.status().is_success();
-        let cut_off = match answer(response).await {
+        let cut_off = match Box::pin(answer(response)).await {
             Err(E::ResponseBodyError(error)) if success => error,
             outcome => {
                 if success {

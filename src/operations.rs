@@ -133,13 +133,14 @@ pub struct RequestBody {
 }
 
 /// A request body, borrowed (`&backend`: nothing is copied) or owned
-/// (`backend`, when you are done with it). Either converts with `into()`,
-/// so methods take both.
+/// (`backend`, when you are done with it: it is moved into a box, so that
+/// a request holding a body stays two words). Either converts with
+/// `into()`, so methods take both.
 pub enum Body<'a, T> {
     /// A body the caller keeps.
     Borrowed(&'a T),
     /// A body handed over.
-    Owned(T),
+    Owned(Box<T>),
 }
 
 impl<T> Body<'_, T> {
@@ -166,7 +167,7 @@ impl<'a, T> From<&'a T> for Body<'a, T> {
 
 impl<T> From<T> for Body<'_, T> {
     fn from(body: T) -> Self {
-        Body::Owned(body)
+        Body::Owned(Box::new(body))
     }
 }
 

@@ -115,7 +115,9 @@ fn a_call_s_future_stays_small() {
         .servers(Servers::computers(["1"]))
         .build()
         .unwrap();
-    let call = client.update_backend("42", "web", &backend);
+    // What `.send()` gives, and what `.await` on the request drives (it
+    // boxes the same future: the box holds it, the caller a pointer).
+    let call = client.update_backend("42", "web", &backend).send();
     let size = std::mem::size_of_val(&call);
 
     // reqwest's own send and parse, for scale.
@@ -132,5 +134,13 @@ fn a_call_s_future_stays_small() {
     assert!(
         size <= 1024,
         "update_backend's future: {size} bytes (reqwest's: {raw})"
+    );
+    // The request itself, before it is sent: a body is held by reference
+    // (or boxed), never inline.
+    let request = client.update_backend("42", "web", &backend);
+    assert!(
+        std::mem::size_of_val(&request) <= 64,
+        "{}",
+        std::mem::size_of_val(&request)
     );
 }
