@@ -45,7 +45,7 @@ use reqwest::{
     Request, Response, ResponseBuilderExt, StatusCode, Url,
 };
 
-use serde::Serialize;
+use serde::{de::DeserializeOwned, Serialize};
 use tracing::{Instrument, Span};
 
 use crate::{
@@ -543,6 +543,24 @@ where
 fn authorized(hooks: &Hooks, mut request: Request) -> Result<Request, String> {
     authorize(hooks, &mut request)?;
     Ok(request)
+}
+
+/// progenitor's `ResponseValue::from_response`, which the generated
+/// `*_answer` functions call instead (`build/generator/split.rs` swaps the
+/// path): the same result, but the headers are moved rather than copied and
+/// the body is read in place ([`read_body`]).
+pub(crate) async fn from_response<T: DeserializeOwned, E>(mut response: Response) -> Answer<T, E> {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let body = read_body(&mut response)
+        .await
+        .map_err(progenitor_client::Error::ResponseBodyError)?;
+    match serde_json::from_slice(&body) {
+        Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
+        Err(error) => Err(progenitor_client::Error::InvalidResponsePayload(
+            body, error,
+        )),
+    }
 }
 
 /// Reads `response`'s whole body where it is. A body that arrives in one

@@ -13,6 +13,7 @@
 //!   one path;
 //! - `client`: [`Client`] and [`ClientBuilder`], configuration;
 //! - `dynamic`: [`Client::call`], any operation by name with JSON values;
+//! - `encode`: request URLs written in place, path values percent-encoded;
 //! - `hooks`: the request pipeline (token, headers, retries, per-call record);
 //! - `backend`: the [`Backend`] builder and option constructors;
 //! - `servers`: [`Servers`], the `oneOf` of server sets;
@@ -35,6 +36,7 @@
 pub mod backend;
 mod client;
 mod dynamic;
+mod encode;
 mod enums;
 mod error;
 pub mod generated;

@@ -13,6 +13,13 @@
 //! - `<operation>_answer(response)`: the `match` on the answer's status, as
 //!   progenitor wrote it.
 //!
+//! Two of progenitor's calls are swapped for the SDK's equivalents, which
+//! give the same values with less work per call: the URL's `format!` (with
+//! `encode_path(&value.to_string())` per path value) becomes pushes onto one
+//! `String` (`src/encode.rs`), and `ResponseValue::from_response` becomes
+//! `crate::hooks::from_response` (headers moved, not copied; the body read
+//! in place).
+//!
 //! The two are progenitor's own code, moved, so the SDK sends exactly what
 //! progenitor would, for every construct progenitor supports (path, query
 //! and header parameters, any body, any answer). A method whose shape is
@@ -20,9 +27,7 @@
 //! body), is not split: the SDK then calls progenitor's method itself, and
 //! the hooks' `exec` makes the retries.
 
-#[cfg(test)]
-use quote::quote;
-use quote::{format_ident, ToTokens};
+use quote::{format_ident, quote, ToTokens};
 
 /// One of progenitor's operation methods, as the SDK's methods call it.
 pub(crate) struct Method {
@@ -127,9 +132,14 @@ fn take_apart(function: &syn::ImplItemFn) -> Result<(Method, Option<[syn::ImplIt
     if !building.iter().any(|s| binds(s, "request")) {
         return Ok((method, None));
     }
-    let building = building
+    let building: Vec<syn::Stmt> = building
         .iter()
-        .filter(|s| !s.to_token_stream().to_string().contains("\"api-version\""));
+        .filter(|s| !s.to_token_stream().to_string().contains("\"api-version\""))
+        .map(|s| url_in_place(s).unwrap_or_else(|| s.clone()))
+        .collect();
+    let building = without_empty_headers(building);
+    let answer: syn::ExprMatch = syn::parse2(swap_from_response(answer.to_token_stream()))
+        .map_err(|e| format!("{at}: the answer does not parse once rewritten: {e}"))?;
     let generics = &sig.generics;
     let params = sig.inputs.iter().skip(1);
     let request = format_ident!("{name}_request");
@@ -155,6 +165,189 @@ fn take_apart(function: &syn::ImplItemFn) -> Result<(Method, Option<[syn::ImplIt
     ];
     method.split = true;
     Ok((method, Some(parts)))
+}
+
+/// `let url = format!("{}/x/{}", self.baseurl, encode_path(&id.to_string()));`
+/// as pushes onto one `String`: `None` when the statement is not of that
+/// shape (it then stays as progenitor wrote it).
+fn url_in_place(stmt: &syn::Stmt) -> Option<syn::Stmt> {
+    use syn::{punctuated::Punctuated, Expr, Token};
+    let syn::Stmt::Local(local) = stmt else {
+        return None;
+    };
+    if !matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "url") {
+        return None;
+    }
+    let Expr::Macro(call) = &*local.init.as_ref()?.expr else {
+        return None;
+    };
+    if !call.mac.path.is_ident("format") {
+        return None;
+    }
+    let args = call
+        .mac
+        .parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
+        .ok()?;
+    let mut args = args.into_iter();
+    let Some(Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Str(template),
+        ..
+    })) = args.next()
+    else {
+        return None;
+    };
+    let template = template.value();
+    let pieces: Vec<&str> = template.split("{}").collect();
+    let args: Vec<Expr> = args.collect();
+    if pieces.iter().any(|p| p.contains(['{', '}'])) || pieces.len() != args.len() + 1 {
+        return None;
+    }
+    let mut pushes = Vec::new();
+    let mut capacity = 0usize;
+    for (i, piece) in pieces.iter().enumerate() {
+        if i > 0 {
+            let arg = &args[i - 1];
+            match encoded_value(arg) {
+                Some(value) => {
+                    capacity += 16;
+                    pushes.push(quote!(crate::encode::push_path_value(&mut url, &#value);));
+                }
+                None => {
+                    capacity += 64;
+                    pushes.push(quote!(crate::encode::push(&mut url, &#arg);));
+                }
+            }
+        }
+        if !piece.is_empty() {
+            capacity += piece.len();
+            pushes.push(quote!(url.push_str(#piece);));
+        }
+    }
+    Some(syn::parse_quote! {
+        let url = {
+            let mut url = ::std::string::String::with_capacity(#capacity);
+            #(#pushes)*
+            url
+        };
+    })
+}
+
+/// `statements` without the header map when nothing is put in it (the
+/// `api-version` header left out, an operation without header parameters):
+/// its `let` and the `.headers(header_map)` that merges it into the request.
+fn without_empty_headers(statements: Vec<syn::Stmt>) -> Vec<syn::Stmt> {
+    let mentions = |stmt: &syn::Stmt| {
+        stmt.to_token_stream()
+            .into_iter()
+            .flat_map(flatten)
+            .filter(|t| t.to_string() == "header_map")
+            .count()
+    };
+    let declared = statements.iter().position(|s| binds(s, "header_map"));
+    let merged = statements.iter().position(|s| binds(s, "request"));
+    let (Some(declared), Some(merged)) = (declared, merged) else {
+        return statements;
+    };
+    // Declared once, merged once, used nowhere else.
+    let total: usize = statements.iter().map(mentions).sum();
+    if total != 2 || mentions(&statements[declared]) != 1 || mentions(&statements[merged]) != 1 {
+        return statements;
+    }
+    let mut statements = statements;
+    let syn::Stmt::Local(local) = &mut statements[merged] else {
+        return statements;
+    };
+    let Some(init) = local.init.as_mut() else {
+        return statements;
+    };
+    if !drop_call(&mut init.expr, "headers", "header_map") {
+        return statements;
+    }
+    statements.remove(declared);
+    statements
+}
+
+/// Every token of `tree`, groups opened.
+fn flatten(tree: proc_macro2::TokenTree) -> Vec<proc_macro2::TokenTree> {
+    match tree {
+        proc_macro2::TokenTree::Group(group) => {
+            group.stream().into_iter().flat_map(flatten).collect()
+        }
+        other => vec![other],
+    }
+}
+
+/// Removes `.method(argument)` from the method-call chain `expr` (looking
+/// through a trailing `?`); whether it was there.
+fn drop_call(expr: &mut syn::Expr, method: &str, argument: &str) -> bool {
+    match expr {
+        syn::Expr::Try(tried) => drop_call(&mut tried.expr, method, argument),
+        syn::Expr::MethodCall(call) => {
+            let is_it = call.method == method
+                && call.args.len() == 1
+                && call.args[0].to_token_stream().to_string() == argument;
+            if is_it {
+                *expr = (*call.receiver).clone();
+                true
+            } else {
+                drop_call(&mut call.receiver, method, argument)
+            }
+        }
+        _ => false,
+    }
+}
+
+/// `X` of `encode_path(&X.to_string())`.
+fn encoded_value(arg: &syn::Expr) -> Option<&syn::Expr> {
+    let syn::Expr::Call(call) = arg else {
+        return None;
+    };
+    let syn::Expr::Path(function) = &*call.func else {
+        return None;
+    };
+    let named = function.path.segments.last().map(|s| s.ident.to_string());
+    if named.as_deref() != Some("encode_path") || call.args.len() != 1 {
+        return None;
+    }
+    let syn::Expr::Reference(reference) = &call.args[0] else {
+        return None;
+    };
+    match &*reference.expr {
+        syn::Expr::MethodCall(to_string)
+            if to_string.method == "to_string" && to_string.args.is_empty() =>
+        {
+            Some(&to_string.receiver)
+        }
+        _ => None,
+    }
+}
+
+/// `tokens` with every `ResponseValue::from_response` read as
+/// `crate::hooks::from_response`.
+fn swap_from_response(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let is = |at: usize, text: &str| tokens.get(at).is_some_and(|t| t.to_string() == text);
+        if is(i, "ResponseValue") && is(i + 1, ":") && is(i + 2, ":") && is(i + 3, "from_response")
+        {
+            out.extend(quote!(crate::hooks::from_response));
+            i += 4;
+            continue;
+        }
+        match &tokens[i] {
+            TokenTree::Group(group) => {
+                let mut inner = Group::new(group.delimiter(), swap_from_response(group.stream()));
+                inner.set_span(group.span());
+                out.push(TokenTree::Group(inner));
+            }
+            other => out.push(other.clone()),
+        }
+        i += 1;
+    }
+    out.into_iter().collect()
 }
 
 /// `T` and `E` of `-> Result<ResponseValue<T>, Error<E>>`.
@@ -270,10 +463,78 @@ mod tests {
         assert!(added.contains(
             "pub(crate) async fn get_x_answer(\n        response: reqwest::Response,\n    ) -> Result<ResponseValue<types::X>, Error<types::Error>>"
         ), "{added}");
+        // progenitor's answer reading swapped for the SDK's.
         assert!(
-            added.contains("200u16 => ResponseValue::from_response(response).await"),
+            added.contains("200u16 => crate::hooks::from_response(response).await"),
             "{added}"
         );
+        // The URL written in place: the base, the literal parts, each path
+        // value encoded.
+        assert!(
+            added.contains(
+                "crate::encode::push(&mut url, &self.baseurl);\n            url.push_str(\"/x/\");\n            \
+                 crate::encode::push_path_value(&mut url, &id);"
+            ),
+            "{added}"
+        );
+        assert!(!added.contains("format!"), "{added}");
+        // With api-version left out, nothing goes in the header map: it goes.
+        assert!(!added.contains("header_map"), "{added}");
+    }
+
+    /// A header map that gets a header (a header parameter) stays.
+    #[test]
+    fn a_header_map_in_use_stays() {
+        let text = METHOD.replace(
+            "#[allow(unused_mut)]\n                let mut request",
+            "if let Some(v) = key { header_map.append(\"Idempotency-Key\", v.to_string().try_into()?); }\n                #[allow(unused_mut)]\n                let mut request",
+        );
+        assert_ne!(text, METHOD);
+        let mut file: syn::File = syn::parse_str(&text).unwrap();
+        split(&mut file).unwrap();
+        let added = prettyplease::unparse(&syn::File {
+            items: file.items[3..].to_vec(),
+            ..file.clone()
+        });
+        assert!(added.contains("let mut header_map"), "{added}");
+        assert!(added.contains(".headers(header_map)"), "{added}");
+        let mut chain: syn::Expr = syn::parse_str("a.b(x).c(y)?").unwrap();
+        assert!(!drop_call(&mut chain, "b", "y"));
+        assert!(drop_call(&mut chain, "b", "x"));
+        assert_eq!(chain.to_token_stream().to_string(), "a . c (y) ?");
+    }
+
+    /// A URL statement of another shape stays as progenitor wrote it.
+    #[test]
+    fn a_url_of_another_shape_is_left_as_it_is() {
+        for statement in [
+            "let url = format!(\"{}/x/{}\", self.baseurl, id);",
+            "let url = format!(\"{}/x/{{literal}}\", self.baseurl);",
+            "let url = format!(\"{}/x/{}\", self.baseurl);",
+            "let url = concat!(\"a\", \"b\");",
+            "let other = format!(\"{}\", self.baseurl);",
+            "let url = encode_path(&id);",
+        ] {
+            let stmt: syn::Stmt = syn::parse_str(statement).unwrap();
+            let rewritten = url_in_place(&stmt).map(|s| s.to_token_stream().to_string());
+            match statement {
+                // A plain argument is pushed as it displays.
+                s if s.ends_with("self.baseurl, id);") => {
+                    let text = rewritten.unwrap();
+                    assert!(
+                        text.contains("crate :: encode :: push (& mut url , & id)"),
+                        "{text}"
+                    );
+                }
+                _ => assert_eq!(rewritten, None, "{statement}"),
+            }
+        }
+        let not_to_string: syn::Expr = syn::parse_str("encode_path(&id.to_owned())").unwrap();
+        assert!(encoded_value(&not_to_string).is_none());
+        let two: syn::Expr = syn::parse_str("encode_path(&a.to_string(), b)").unwrap();
+        assert!(encoded_value(&two).is_none());
+        let other: syn::Expr = syn::parse_str("escape(&a.to_string())").unwrap();
+        assert!(encoded_value(&other).is_none());
     }
 
     #[test]
