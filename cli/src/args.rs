@@ -27,7 +27,8 @@ $XDG_CONFIG_HOME/openscaler/config.toml (~/.config when unset), default."
 
 pub const EXIT_CODES: &str = exit_codes!();
 
-/// Update OpenScaler load balancer backends from flags or YAML/JSON files.
+/// The OpenScaler API: a command for every operation of its spec, `api` for
+/// any path, and backend updates from flags or YAML/JSON files.
 #[derive(Debug, Parser)]
 #[command(name = "openscaler", version, after_help = EXIT_CODES)]
 pub struct Cli {
@@ -82,6 +83,9 @@ pub enum Command {
     /// Update many backends from one file, validated before anything is sent
     #[command(after_help = APPLY_HELP)]
     Apply(Box<ApplyArgs>),
+    /// Send any request under the base URL with the configured token (like `gh api`)
+    #[command(after_help = API_HELP)]
+    Api(Box<ApiArgs>),
     /// Print a shell completion script
     Completion {
         #[arg(value_enum)]
@@ -217,6 +221,39 @@ pub struct FieldFlags {
     /// options.health_check.host_header: Host header the check sends
     #[arg(long, value_name = "HOST")]
     pub host_header: Option<String>,
+}
+
+const API_HELP: &str = concat!(
+    "\
+The token, timeouts and retries are the configured ones (a POST or PATCH is
+sent again only with an Idempotency-Key header, or when no connection was
+made). The answer's body goes to stdout whatever its status; a status of 400
+or more exits 1 (4 for 401 or 403), with the status on stderr.
+
+  openscaler api GET /v1/lbs/42/backends/my-backend
+  openscaler api PUT /v1/lbs/42/backends/my-backend -f backend.yaml
+  openscaler api POST /v1/lbs/42/backends -f - -H 'Idempotency-Key: 7f1c'
+
+",
+    exit_codes!()
+);
+
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// The method: GET, PUT, POST, DELETE, PATCH, ...
+    pub method: String,
+    /// The path under the base URL, a query allowed (/v1/lbs/42?limit=10)
+    pub path: String,
+    /// The body as YAML or JSON, sent as JSON; - reads standard input. With
+    /// a Content-Type header that is not JSON, the file's bytes as they are
+    #[arg(short, long, value_name = "FILE|-")]
+    pub file: Option<PathBuf>,
+    /// A request header, 'Name: value'; repeat for more
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// Print the request that would be sent; send nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,12 @@
 //! `openscaler`: the OpenScaler command line, over the `openscaler` SDK.
 //!
 //! Layout, one file per concern:
-//! - `args`: the grammar (clap), help text and exit codes;
+//! - `args`: the hand-written grammar (clap derive), help text and exit
+//!   codes;
+//! - `commands`: the generated grammar, a command per operation of the
+//!   spec, built from the SDK's `OPERATIONS` table;
+//! - `call`: running a generated command through `Client::call`, `--all`;
+//! - `api`: `api METHOD PATH`, any request through `Client::request`;
 //! - `config`: settings from flags, environment and profiles;
 //! - `doc`: YAML/JSON documents with the line of each value;
 //! - `body`: from a document to a `Backend`, every problem at once;
@@ -11,9 +16,12 @@
 //! - `output`: stdout and stderr, a closed pipe;
 //! - `failure`: exit codes.
 
+mod api;
 mod apply;
 mod args;
 mod body;
+mod call;
+mod commands;
 mod config;
 mod doc;
 mod failure;
@@ -23,23 +31,36 @@ mod update;
 
 use std::{path::Path, process::ExitCode};
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 use openscaler::{Client, PreparedRequest};
 use serde_json::{json, Value};
 
 use crate::{
-    args::{BackendCommand, Cli, Command, Format, Shell},
+    args::{BackendCommand, Cli, Command, Format, Global, Shell},
+    commands::Commands,
     config::Settings,
     failure::{Failure, OK},
     output::{err_line, Out},
 };
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    if cli.global.verbose > 0 {
-        init_tracing(cli.global.verbose);
+    let commands = Commands::of_spec();
+    let matches = grammar(&commands).get_matches();
+    let global = Global::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if global.verbose > 0 {
+        init_tracing(global.verbose);
     }
-    let code = match run(cli) {
+    let outcome = match commands.chosen(&matches) {
+        Some((command, sub)) => {
+            let ctx = Context::new(&global);
+            runtime().and_then(|rt| rt.block_on(call::run(command, sub, &global, &ctx)))
+        }
+        None => match Cli::from_arg_matches(&matches) {
+            Ok(cli) => run(cli, &commands),
+            Err(e) => e.exit(),
+        },
+    };
+    let code = match outcome {
         Ok(code) => code,
         Err(failure) => {
             for line in &failure.lines {
@@ -49,6 +70,11 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(code)
+}
+
+/// The whole grammar: the hand-written commands and the generated ones.
+fn grammar(commands: &Commands) -> clap::Command {
+    commands.augment(Cli::command())
 }
 
 /// `-v`: the SDK's events (`openscaler` target) at debug; `-vv`: all.
@@ -67,12 +93,12 @@ fn init_tracing(verbose: u8) {
         .try_init();
 }
 
-fn run(cli: Cli) -> Result<u8, Failure> {
+fn run(cli: Cli, commands: &Commands) -> Result<u8, Failure> {
     let global = cli.global;
     match cli.command {
         Command::Completion { shell } => {
             let mut script = Vec::new();
-            let mut command = Cli::command();
+            let mut command = grammar(commands);
             match shell {
                 Shell::Bash => clap_complete::generate(
                     clap_complete::Shell::Bash,
@@ -114,6 +140,10 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Apply(args) => {
             let ctx = Context::new(&global);
             runtime()?.block_on(apply::run(*args, &global, &ctx))
+        }
+        Command::Api(args) => {
+            let ctx = Context::new(&global);
+            runtime()?.block_on(api::run(*args, &global, &ctx))
         }
     }
 }

@@ -26,10 +26,15 @@ impl Out {
 
     /// Writes `text` as is.
     pub fn write(&mut self, text: &str) {
+        self.bytes(text.as_bytes());
+    }
+
+    /// Writes `bytes` as they are.
+    pub fn bytes(&mut self, bytes: &[u8]) {
         if self.closed {
             return;
         }
-        if let Err(e) = self.sink.write_all(text.as_bytes()) {
+        if let Err(e) = self.sink.write_all(bytes) {
             self.fail(&e);
         }
     }
