@@ -14,7 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use openscaler::{Backend, Client, ErrorKind, RetryPolicy};
+use openscaler::{Backend, Client, ErrorKind, RetryBudget, RetryPolicy};
 use openscaler_sandbox::Sandbox;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -28,7 +28,13 @@ struct Case {
     description: String,
     #[serde(default = "update_backend")]
     operation: String,
+    // Listed in tests/vectors/REQUIREMENTS.md; checked by the sandbox's tests.
+    #[allow(dead_code)]
+    requirements: Vec<String>,
     call: Call,
+    /// Retry settings of the case, over the runner's.
+    #[serde(default)]
+    retry: RetrySettings,
     // Parsed to check the format; the sandbox compares and serves them.
     #[allow(dead_code)]
     request: Option<ExpectedRequest>,
@@ -53,6 +59,20 @@ struct Call {
     #[allow(dead_code)] // read once other operations are runnable
     params: Option<Value>,
     body: Option<Value>,
+}
+
+/// A case's `retry`: today only a budget of its own.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RetrySettings {
+    budget: Option<Budget>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Budget {
+    capacity: u32,
+    retry_cost: u32,
 }
 
 #[derive(Deserialize)]
@@ -98,6 +118,8 @@ struct ExpectedError {
     status: Option<u16>,
     message: Option<String>,
     excerpt_contains: Option<String>,
+    request_id: Option<String>,
+    retry_budget_exhausted: Option<bool>,
 }
 
 #[derive(Deserialize, Debug, PartialEq)]
@@ -165,14 +187,20 @@ async fn run_update_backend(sandbox: &Sandbox, case: &Case) -> Result<(), String
         .and_then(reqwest::Response::error_for_status)
         .map_err(|e| format!("cannot reset the vector: {e}"))?;
 
+    let mut policy = RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(5))
+        .max_backoff(Duration::from_millis(20));
+    if let Some(budget) = &case.retry.budget {
+        policy = policy.retry_budget(
+            RetryBudget::default()
+                .capacity(budget.capacity)
+                .retry_cost(budget.retry_cost),
+        );
+    }
     let client = Client::builder()
         .base_url(&vector_url)
         .token(TOKEN)
-        .retry_policy(
-            RetryPolicy::default()
-                .initial_backoff(Duration::from_millis(5))
-                .max_backoff(Duration::from_millis(20)),
-        )
+        .retry_policy(policy)
         .build()
         .map_err(|e| format!("client: {e}"))?;
     let body: Backend = serde_json::from_value(body.clone())
@@ -263,6 +291,22 @@ async fn run_update_backend(sandbox: &Sandbox, case: &Case) -> Result<(), String
                     .contains(text.as_str())
                 {
                     return Err(format!("excerpt {:?} lacks {text:?}", error.body_excerpt()));
+                }
+            }
+            if expected.request_id.is_some() && error.request_id() != expected.request_id.as_deref()
+            {
+                return Err(format!(
+                    "error request id {:?}, expected {:?}",
+                    error.request_id(),
+                    expected.request_id
+                ));
+            }
+            if let Some(spent) = expected.retry_budget_exhausted {
+                if error.is_retry_budget_exhausted() != spent {
+                    return Err(format!(
+                        "error says retry budget exhausted: {}, expected {spent}: {error}",
+                        error.is_retry_budget_exhausted()
+                    ));
                 }
             }
             if error.attempts() as usize != case.expect.attempts {

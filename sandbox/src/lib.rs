@@ -26,6 +26,9 @@
 //! - `vectors`: vector mode's routes: each conformance vector as a
 //!   scripted server that judges what it receives.
 //!
+//! Beside the server: [`conformance`], the driver that runs an SDK's
+//! testee program through the vectors, with a sandbox of its own.
+//!
 //! Shared state and answers, at the bottom.
 //! - `shared`: what every handler shares (spec, settings, state, journal).
 //! - `respond`: the spec's error body and JSON answers; `body`: reading a
@@ -51,6 +54,7 @@
 mod admin;
 mod api;
 mod body;
+pub mod conformance;
 mod examples;
 pub mod faults;
 mod idempotency;

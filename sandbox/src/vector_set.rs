@@ -38,6 +38,15 @@ pub(crate) struct Vector {
     pub description: String,
     #[serde(default = "default_operation")]
     pub operation: String,
+    /// The requirements of `tests/vectors/REQUIREMENTS.md` it covers.
+    #[serde(default)]
+    pub requirements: Vec<String>,
+    /// The call, as the vector has it (read by the conformance driver).
+    #[serde(default)]
+    pub call: Value,
+    /// Retry settings of its own (a budget), over the driver's.
+    #[serde(default)]
+    pub retry: Option<Value>,
     pub request: Option<Expected>,
     #[serde(default)]
     pub responses: Vec<Scripted>,
@@ -95,6 +104,15 @@ pub(crate) struct Expect {
     pub outcome: String,
     pub attempts: usize,
     pub min_elapsed_ms: Option<u64>,
+    /// `ok`: the value (absent or null: an answer without content).
+    #[serde(default)]
+    pub value: Value,
+    /// `error`: class, status, message, excerpt_contains, request_id.
+    #[serde(default)]
+    pub error: Option<Value>,
+    /// `refused`: `{field, value}` of each problem, in order.
+    #[serde(default)]
+    pub refused: Vec<Value>,
 }
 
 /// What one vector has received since its last reset.

@@ -297,7 +297,7 @@ fn compare_query(expected: &BTreeMap<String, QueryValue>, query: &str, out: &mut
 }
 
 /// The JSON Pointers where `got` and `want` differ, with both values.
-fn diff(pointer: &str, got: &Value, want: &Value, out: &mut Vec<String>) {
+pub(crate) fn diff(pointer: &str, got: &Value, want: &Value, out: &mut Vec<String>) {
     match (got, want) {
         (Value::Object(g), Value::Object(w)) => {
             for (key, w_value) in w {
