@@ -167,7 +167,7 @@ impl Input {
     pub fn label(&self) -> String {
         match &self.flag {
             Some(flag) => format!("--{flag}"),
-            None => self.parameter.name.to_uppercase(),
+            None => value_name(self.parameter.name),
         }
     }
 }
@@ -208,14 +208,19 @@ impl Commands {
                 commands[i].name = kebab(commands[i].operation.id);
             }
         }
-        // Groups and top-level commands stay clear of the hand-written ones.
+        // Groups stay clear of the hand-written commands, and top-level
+        // commands of both.
         for command in &mut commands {
-            match &mut command.group {
-                Some(group) if BUILT_IN.contains(&group.as_str()) => group.push_str("-ops"),
-                None if BUILT_IN.contains(&command.name.as_str()) => {
-                    command.name = format!("op-{}", command.name);
+            if let Some(group) = &mut command.group {
+                if BUILT_IN.contains(&group.as_str()) {
+                    group.push_str("-ops");
                 }
-                _ => {}
+            }
+        }
+        let groups: Vec<String> = commands.iter().filter_map(|c| c.group.clone()).collect();
+        for command in commands.iter_mut().filter(|c| c.group.is_none()) {
+            if BUILT_IN.contains(&command.name.as_str()) || groups.contains(&command.name) {
+                command.name = format!("op-{}", command.name);
             }
         }
         Commands { commands }
@@ -452,7 +457,7 @@ impl Input {
         }
         let mut arg = Arg::new(self.id.clone())
             .help(help)
-            .value_name(parameter.name.to_uppercase().replace('-', "_"))
+            .value_name(value_name(parameter.name))
             .required(parameter.required);
         if let Some(flag) = &self.flag {
             arg = arg.long(flag.clone()).help_heading(HEADING);
@@ -505,6 +510,11 @@ fn location_word(location: Location) -> &'static str {
         Location::Path => "path",
         _ => "cookie",
     }
+}
+
+/// `lb_id` -> `LB_ID`, `X-Tenant` -> `X_TENANT`.
+fn value_name(name: &str) -> String {
+    name.to_uppercase().replace('-', "_")
 }
 
 fn first_line(text: &str) -> &str {
