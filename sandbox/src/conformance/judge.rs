@@ -138,9 +138,10 @@ fn told(answer: &Answer) -> String {
     match answer {
         Answer::Ok(_) => "answered ok".to_owned(),
         Answer::Error(e) => format!(
-            "answered an error (class {}, status {})",
+            "answered an error (class {}, status {}, message {})",
             e.get("class").unwrap_or(&Value::Null),
-            e.get("status").unwrap_or(&Value::Null)
+            e.get("status").unwrap_or(&Value::Null),
+            e.get("message").unwrap_or(&Value::Null)
         ),
         Answer::Refused(r) => format!("refused the call ({} problem(s))", r.len()),
     }
@@ -337,7 +338,7 @@ mod tests {
             .clone();
         assert_eq!(
             judge(&v, &Answer::Error(e), "sekret"),
-            ["expected outcome ok, the testee answered an error (class \"status\", status 503)"]
+            ["expected outcome ok, the testee answered an error (class \"status\", status 503, message null)"]
         );
         let secret = vector(json!({"expect": {"outcome": "ok", "attempts": 1, "value": "<tok>"}}));
         assert_eq!(
