@@ -557,6 +557,30 @@ mod tests {
         }
     }
 
+    /// Only the whole path `ResponseValue::from_response` is swapped, at any
+    /// depth; its neighbours and look-alikes stay.
+    #[test]
+    fn only_progenitor_s_answer_reading_is_swapped() {
+        let swapped = |text: &str| {
+            let tokens: proc_macro2::TokenStream = syn::parse_str(text).unwrap();
+            swap_from_response(tokens).to_string()
+        };
+        assert_eq!(
+            swapped("{ ResponseValue::from_response(r).await }"),
+            "{ crate :: hooks :: from_response (r) . await }"
+        );
+        for same in [
+            "ResponseValue::new(r)",
+            "ResponseValue<T>",
+            "Other::from_response(r)",
+            "a + ResponseValue::from_other(r)",
+            "x(ResponseValue:from_response)",
+        ] {
+            let tokens: proc_macro2::TokenStream = syn::parse_str(same).unwrap();
+            assert_eq!(swapped(same), tokens.to_string(), "{same}");
+        }
+    }
+
     #[test]
     fn an_unexpected_return_type_is_named() {
         let text = METHOD.replace(
